@@ -25,6 +25,12 @@ _NOT_CITING = re.compile(
 )
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PAGES = re.compile(r"\bPages?\s*\(?s?\)?\s*:?\s*(?P<pages>\d[\d\s,\-–]*\d|\d+)", re.I)
+# A reference that stands on its own rather than naming one more section of the guideline before it.
+_STANDALONE = re.compile(
+    r"https?://|www\.|\.(com|org|gov|edu)\b|Guidelines?\b|Association|College|Society|Institute|University|"
+    r"Journal|\bet al\b|\b(19|20)\d{2}\b",
+    re.I,
+)
 _CHAPTER = re.compile(r"\bChapter\s+(?P<num>\d+)\b", re.I)
 
 
@@ -39,7 +45,7 @@ def _families_named(text: str) -> list[str]:
 
 def _mtus_citations(body: str) -> list[dict]:
     """``Chronic Pain Medical Treatment 2016, Section(s): X, and Low Back Complaints 2004`` -> citations."""
-    parts = re.split(r",?\s+and\s+(?=[A-Z][\w,&\- ]+?\s(?:19|20)\d{2}\b)", body)
+    parts = re.split(r",\s+and\s+(?=[A-Z][\w,&\- ]+?\s(?:19|20)\d{2}\b)", body)
     out = []
     for part in parts:
         part = part.strip(" .;")
@@ -88,6 +94,12 @@ def _other_citations(body: str) -> list[dict]:
         named = _families_named(piece)
         if re.match(r"Other Medical Treatment Guidelines?", piece, re.I):
             named = []
+        elif not named and out and not _STANDALONE.search(piece):
+            # "ODG, Low Back - TPII; Hyperstimulation analgesia": another section of the same guideline.
+            prev = out[-1]
+            prev["section"] = f"{prev['section']}; {piece}" if prev["section"] else piece
+            prev["text"] = f"{prev['text']}; {piece}"
+            continue
         families = named or ["OTHER"]
         source = next((f for f in ("ODG", "ACOEM", "MTUS") if f in families), "OTHER")
         title = chapter = section = None

@@ -81,11 +81,9 @@ class Line:
         return " ".join(w.text for w in self.words)
 
     @property
-    def all_bold(self) -> bool | None:
-        flags = [w.bold for w in self.words]
-        if any(f is None for f in flags):
-            return None
-        return all(flags)
+    def starts_bold(self) -> bool | None:
+        """Whether the line opens in bold type (headings and labels do); None without font information."""
+        return self.words[0].bold
 
 
 @dataclass
@@ -232,7 +230,7 @@ def _drop_running_lines(lines: list[Line], sizes: list[tuple[float, float]]) -> 
 
 def _mark_paragraphs(lines: list[Line]) -> None:
     """Flag lines that open a paragraph: a vertical gap clearly wider than the usual line pitch."""
-    pitches = [b.top - a.top for a, b in zip(lines, lines[1:]) if a.page == b.page and 0 < b.top - a.top < 60]
+    pitches = [b.top - a.top for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page and 0 < b.top - a.top < 60]
     pitch = median(pitches) if pitches else 14.0
     for i, line in enumerate(lines):
         if i == 0:
@@ -241,7 +239,7 @@ def _mark_paragraphs(lines: list[Line]) -> None:
         prev = lines[i - 1]
         if prev.page != line.page:
             # A page break alone says nothing; a change between bold and regular lines does.
-            line.para_break = prev.all_bold is not None and prev.all_bold != line.all_bold
+            line.para_break = prev.starts_bold is not None and prev.starts_bold != line.starts_bold
         else:
             line.para_break = line.top - prev.top > 1.45 * pitch
 

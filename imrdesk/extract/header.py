@@ -51,7 +51,7 @@ def header_words(doc: Document) -> list[Word]:
 
 
 def _find_label(words: list[Word], tokens: tuple[str, ...], used: set[int]) -> list[Word] | None:
-    for i, first in enumerate(words):
+    for first in words:
         if id(first) in used or _key(first) != tokens[0]:
             continue
         found = [first]

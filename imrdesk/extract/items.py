@@ -91,7 +91,7 @@ def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, bool]:
         line, prev = lines[j], lines[j - 1]
         if line.para_break:
             break
-        if prev.all_bold is False and line.all_bold:
+        if prev.starts_bold is False and line.starts_bold:
             break
         if _STOP_BEFORE.search(prev.text):
             break
