@@ -12,7 +12,17 @@ from pathlib import Path
 from .document import MAX_BYTES, MAX_PAGES, TEXT_GRID, Document, LoadError, decode_text, load_pdf, load_text
 from .letter import empty_record, parse_document
 
-__all__ = ["extract", "extract_document", "load", "REVIEW_THRESHOLD", "Document", "LoadError", "TEXT_GRID", "ERROR_CODES", "is_text_name"]
+__all__ = [
+    "extract",
+    "extract_document",
+    "load",
+    "REVIEW_THRESHOLD",
+    "Document",
+    "LoadError",
+    "TEXT_GRID",
+    "ERROR_CODES",
+    "is_text_name",
+]
 
 # Values whose provenance confidence is below this go to the review queue (measured on the gold labels).
 REVIEW_THRESHOLD = 0.8

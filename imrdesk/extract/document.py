@@ -230,7 +230,11 @@ def _drop_running_lines(lines: list[Line], sizes: list[tuple[float, float]]) -> 
 
 def _mark_paragraphs(lines: list[Line]) -> None:
     """Flag lines that open a paragraph: a vertical gap clearly wider than the usual line pitch."""
-    pitches = [b.top - a.top for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page and 0 < b.top - a.top < 60]
+    pitches = [
+        b.top - a.top
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.page == b.page and 0 < b.top - a.top < 60
+    ]
     pitch = median(pitches) if pitches else 14.0
     for i, line in enumerate(lines):
         if i == 0:

@@ -190,6 +190,7 @@ class _Builder:
         self.summary_span = (start, end)
         body = t[start:end]
         self.rec["summary"] = clean(body) or None
+        body = body.replace("\n", " ")  # same length: finders' offsets still map to words
         if self.rec["summary"]:
             self.prov("summary", start, end, 0.9 if end_m else 0.5)
         self._patient(body, start)
@@ -332,19 +333,20 @@ class _Builder:
                     self.prov(field, m.start("v"), m.end("v"), 0.85)
 
 
+_NECESSITY = re.compile(
+    r"medically necessary|medical necessity|\b(?:is|are|was|were|be|been)\s+(?:not\s+)?(?:recommended|indicated|"
+    r"supported|warranted|necessary|appropriate|certified)\b",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(?:not|none|no|neither|nor|never|cannot|non-?certified|unnecessary)\b|n't", re.I)
+
+
 def conclusion(rationale: str) -> str | None:
-    """What the rationale's last word on necessity says: Upheld (not necessary) or Overturned (necessary)."""
-    hits = list(
-        re.finditer(
-            r"\b(is|are|was|were|be|been)\s+(not\s+)?(medically\s+)?(necessary|indicated|"
-            r"supported|warranted|appropriate)\b",
-            rationale[-600:],
-            re.I,
-        )
-    )
-    if not hits:
-        return None
-    return "Upheld" if hits[-1].group(2) else "Overturned"
+    """What the rationale's last sentence on necessity says: Upheld (not necessary) or Overturned (necessary)."""
+    for sentence in reversed(re.split(r"(?<=[.!?])\s+", rationale.strip())):
+        if _NECESSITY.search(sentence):
+            return "Upheld" if _NEGATION.search(sentence) else "Overturned"
+    return None
 
 
 def parse_document(doc: Document) -> dict:

@@ -90,9 +90,11 @@ _MECHANISMS = [
     ),
     (r"mechanism of (?:the )?injury\s*:\s*(?P<m>[^.]+)", 0.85),
     (
-        rf"(?:injury|injuries|injured)\b[^.]{{0,80}}?\b(?:when|while|after|as)\s+(?:{_SUBJECT}\s+)?(?P<m>[^.]+)",
-        0.7,
+        rf"(?:sustained|suffered|incurred|reported|had)\s+an?\s+(?:[\w-]+\s+){{0,3}}injur(?:y|ies)\b[^.]{{0,60}}?"
+        rf"\b(?:when|while|after)\s+(?:{_SUBJECT}\s+)?(?P<m>[^.]+)",
+        0.8,
     ),
+    (rf"\binjured\s+(?:his|her|their)\s+[^.]{{0,40}}?\b(?:when|while)\s+(?:{_SUBJECT}\s+)?(?P<m>[^.]+)", 0.7),
     (
         r"(?:secondary|due|attributed)\s+to\s+(?P<m>(?:an?\s+|repetitive\s+|cumulative\s+)?(?:fall|trip|slip|lift|"
         r"motor vehicle|MVA|MVC|cumulative|repetitive|assault|altercation)[^.,;]*)",
@@ -109,26 +111,37 @@ _MECH_TAIL = re.compile(
 )
 
 
+_UNSTATED = re.compile(
+    r"^(?:is |was )?(?:unclear|unknown|not (?:detailed|documented|specified|stated|provided|described|known|clear|"
+    r"available)\b)",
+    re.I,
+)
+
+
 def find_mechanism(text: str) -> Found | None:
     for pattern, conf in _MECHANISMS:
         m = re.search(pattern, text, re.I)
         if not m:
             continue
-        value = m.group("m")
+        if _UNSTATED.match(m.group("m")):
+            return None  # "Mechanism of injury is unclear": the letter does not state one
+        lead = re.match(r"(?:was|were|had been|got)\s+", m.group("m"), re.I)
+        start = m.start("m") + (lead.end() if lead else 0)
+        value = text[start : m.end("m")]
         tail = _MECH_TAIL.search(value)
-        end = m.start("m") + (tail.start() if tail else len(value))
-        value = re.sub(r"\s+", " ", text[m.start("m") : end]).strip(" ,;:")
+        end = start + (tail.start() if tail else len(value))
+        value = re.sub(r"\s+", " ", text[start:end]).strip(" ,;:")
         # "on 11/10/2016 when ..." -- a date is not a mechanism
         if len(value) < 3 or DATE_RE.fullmatch(value):
             continue
-        return value, m.start("m"), m.start("m") + len(text[m.start("m") : end].rstrip(" ,;:")), conf
+        return value, start, start + len(text[start:end].rstrip(" ,;:")), conf
     return None
 
 
 _DIAGNOSES = [
     (
         r"(?:current |final |working |pertinent )?diagnos(?:es|is)\s+(?:include[sd]?|includes|were|was|are|is|consist(?:s|ed)? of)"
-        r"(?:\s+(?:documented|noted|listed|reported) as)?\s*:?\s*(?P<v>[^.]+(?:\.\d[^.]*)*)",
+        r"(?:\s+(?:documented|noted|listed|reported)(?: as| is)?)?\s*:?\s*(?:as\s+)?(?P<v>[^.]+(?:\.\d[^.]*)*)",
         0.85,
     ),
     (r"(?:has been |was |were )?diagnosed (?:as having|with)\s+(?P<v>[^.]+)", 0.85),
