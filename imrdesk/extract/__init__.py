@@ -48,15 +48,14 @@ def load(data: bytes, name: str, *, max_pages: int = MAX_PAGES) -> Document:
     return load_text(decode_text(data), max_pages=max_pages)
 
 
+def _record(name: str, sha256: str | None, pages: int, fields: dict, error: dict | None) -> dict:
+    """Contract key order: identity, layout and error first, then the fields, provenance last."""
+    layout = fields.pop("format", None)
+    return {"file": name, "sha256": sha256, "pages": pages, "format": layout, "error": error, **fields}
+
+
 def error_record(name: str, sha256: str | None, code: str, message: str, pages: int = 0) -> dict:
-    rec = {
-        "file": name,
-        "sha256": sha256,
-        "pages": pages,
-        **empty_record(),
-        "error": {"code": code, "message": message},
-    }
-    return rec
+    return _record(name, sha256, pages, empty_record(), {"code": code, "message": message})
 
 
 def extract(
@@ -111,13 +110,13 @@ def extract_document(doc: Document, name: str, sha: str) -> dict:
             f"The parser failed on this letter ({type(exc).__name__}: {exc}).",
             doc.pages,
         )
-    rec = {"file": name, "sha256": sha, "pages": doc.pages, **fields, "error": None}
+    error = None
     if fields["format"] is None:
-        rec["error"] = {
+        error = {
             "code": "not_imr",
             "message": "This does not look like an IMR Final Determination letter (no IMR headings or decisions found).",
         }
-    return rec
+    return _record(name, sha, doc.pages, fields, error)
 
 
 def _too_large(size: int, limit: int) -> str:
