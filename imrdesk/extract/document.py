@@ -120,12 +120,15 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data), password="")
-    except PDFPasswordIncorrect:
-        raise LoadError("encrypted", "This PDF is protected by a password; imrdesk cannot open it.") from None
-    except Exception as exc:  # pdfminer raises many types for broken files
-        if "password" in str(exc).lower() or type(exc).__name__ == "PDFEncryptionError":
+    except Exception as exc:  # pdfminer raises many types for broken files; pdfplumber wraps them
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(inner, PDFPasswordIncorrect):
+            raise LoadError(
+                "encrypted", "This PDF is protected by a password; imrdesk cannot open it."
+            ) from None
+        if "password" in str(inner).lower() or "encrypt" in type(inner).__name__.lower():
             raise LoadError("encrypted", "This PDF is encrypted in a way imrdesk cannot open.") from None
-        raise LoadError("corrupt", f"This file is not a readable PDF ({type(exc).__name__}).") from None
+        raise LoadError("corrupt", f"This file is not a readable PDF ({type(inner).__name__}).") from None
     try:
         try:
             n_pages = len(pdf.pages)
