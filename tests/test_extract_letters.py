@@ -202,3 +202,33 @@ def test_header_and_summary_injury_dates_disagree_is_low_confidence():
     rec2 = extract(changed.encode(), name="changed.txt")
     assert rec2["date_of_injury"] == rec["date_of_injury"]
     assert rec2["provenance"]["date_of_injury"]["confidence"] < REVIEW_THRESHOLD
+
+
+def test_flattened_text_copy_reads_the_same_and_flags_the_weaker_headings():
+    """A letter pasted into a .txt loses fonts and gaps: values still right, uncertain headings sent to review."""
+    path = FIXTURES / "pdf" / "CM17-0006634.pdf"
+    from_pdf = extract(path)
+    with pdfplumber.open(path) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    from_text = extract(text.encode(), name="pasted.txt")
+    assert from_text["error"] is None
+    for key in (
+        "case_number",
+        "date_assigned",
+        "date_of_injury",
+        "decision_date",
+        "priority",
+        "reviewer",
+        "patient",
+    ):
+        assert from_text[key] == from_pdf[key], key
+    assert [i["treatment"] for i in from_text["items"]] == [i["treatment"] for i in from_pdf["items"]]
+    assert [i["decision"] for i in from_text["items"]] == [i["decision"] for i in from_pdf["items"]]
+    assert all(
+        from_pdf["provenance"][f"items[{n}].treatment"]["confidence"] >= REVIEW_THRESHOLD
+        for n in range(len(from_pdf["items"]))
+    )
+    assert all(
+        from_text["provenance"][f"items[{n}].treatment"]["confidence"] < REVIEW_THRESHOLD
+        for n in range(1, len(from_text["items"]))
+    )

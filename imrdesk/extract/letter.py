@@ -85,7 +85,8 @@ class _Builder:
                 m = CASE_RE.search(raw)
                 value, conf = (m.group(), 0.97) if m else (raw, 0.3)
             elif field == "priority":
-                value = raw.strip(" :")
+                # A flattened header runs on into the next cell: "Standard Application 12/05/2016"
+                value = re.split(r"\s+(?=Application\b|Received\b|Date\b|\d)", raw.strip(" :"))[0]
                 conf = 0.95 if re.fullmatch(r"[A-Za-z][A-Za-z \-]{2,30}", value) else 0.4
             else:
                 value = parse_date(raw)
@@ -243,7 +244,7 @@ class _Builder:
                 "disputed_portion": None,
             }
             self.prov(f"{path}.treatment", *item.heading, item.heading_confidence)
-            self.prov(f"{path}.decision", *item.decision_span, item.heading_confidence)
+            self.prov(f"{path}.decision", *item.decision_span, item.decision_confidence)
             mod = modified_request(treatment)
             if mod:
                 rec_item.update(
