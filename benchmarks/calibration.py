@@ -52,7 +52,7 @@ def main() -> int:
             rec = extract(pdf_path)
         prov = rec["provenance"]
 
-        def add(field: str, path: str, right: bool) -> None:
+        def add(field: str, path: str, right: bool, prov: dict = prov) -> None:
             conf = prov.get(path, {}).get("confidence", 0.0)
             rows.append((field, conf, right))
 
@@ -88,7 +88,7 @@ def main() -> int:
     print(f"  wrong values below the threshold (caught by review): {caught}/{len(wrong)}")
     print(f"  right values below the threshold (needless review):  {false_alarms}/{len(right)}")
     by_field: dict[str, list[float]] = defaultdict(list)
-    for field, conf, ok in rows:
+    for field, conf, _ok in rows:
         by_field[field].append(conf)
     print(f"\n{'field':38} {'n':>4} {'min conf':>9} {'mean conf':>10} {'wrong':>6}")
     for field, confs in by_field.items():
