@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 from .document import MAX_BYTES, MAX_PAGES, TEXT_GRID, Document, LoadError, decode_text, load_pdf, load_text
+from . import rules
 from .letter import empty_record, parse_document
 
 __all__ = [
@@ -55,7 +56,7 @@ def _record(name: str, sha256: str | None, pages: int, fields: dict, error: dict
 
 
 def error_record(name: str, sha256: str | None, code: str, message: str, pages: int = 0) -> dict:
-    return _record(name, sha256, pages, empty_record(), {"code": code, "message": message})
+    return _record(name, sha256, pages, empty_record(), {"code": code, "message": message}) | {"findings": []}
 
 
 def extract(
@@ -116,7 +117,8 @@ def extract_document(doc: Document, name: str, sha: str) -> dict:
             "code": "not_imr",
             "message": "This does not look like an IMR Final Determination letter (no IMR headings or decisions found).",
         }
-    return _record(name, sha, doc.pages, fields, error)
+    rec = _record(name, sha, doc.pages, fields, error)
+    return rules.apply(rec)
 
 
 def _too_large(size: int, limit: int) -> str:

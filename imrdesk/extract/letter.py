@@ -273,14 +273,7 @@ class _Builder:
             rec_item["rationale"] = clean(t[span[0] : span[1]]) if span else None
             if span:
                 self.prov(f"{path}.rationale", *span, 0.93)
-                self._check_conclusion(path, rec_item)
             self.rec["items"].append(rec_item)
-
-    def _check_conclusion(self, path: str, item: dict) -> None:
-        """A rationale that concludes the opposite of the decision word puts the decision in doubt."""
-        said = conclusion(item.get("rationale") or "")
-        if said and said != item["decision"]:
-            self.lower(f"{path}.decision", 0.45)
 
     # ------------------------------------------------------------ 2013 notice
     def notice_items(self) -> None:

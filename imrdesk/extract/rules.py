@@ -1,0 +1,160 @@
+"""Validation rules: what an IMR letter must look like, checked on one record (extracted or corrected).
+
+``check(record)`` returns findings, each tied to a value's path so the window can show it beside the field and
+the review queue can go to it first. ``apply(record)`` also lowers the confidence of every value a rule
+doubts. Pure functions, no I/O; they never raise on any record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .letter import conclusion
+from .summary import find_injury_date
+
+FINDING_CONFIDENCE = 0.5  # a value a rule doubts goes below the review threshold
+DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
+DATE_LABELS = {
+    "date_of_injury": "date of injury",
+    "ur_denial_date": "UR denial date",
+    "application_received": "application received",
+    "date_assigned": "date assigned",
+    "decision_date": "decision date",
+}
+RULES = {
+    "case_number_form": "Case number has the form CMyy-nnnnnnn",
+    "header_dates": "Header dates are present and valid",
+    "date_order": "Injury ≤ UR denial ≤ application received ≤ assigned ≤ decision",
+    "age_plausible": "Patient age is plausible",
+    "has_items": "The letter decides at least one item",
+    "item_complete": "Every item has a decision, a rationale and both guideline paragraphs",
+    "conclusion_agrees": "The rationale's conclusion agrees with the decision",
+    "injury_date_agrees": "The header's date of injury agrees with the summary's",
+    "sources_match_citations": "Guideline families agree with the parsed citations",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    path: str
+    message: str
+
+    @property
+    def key(self) -> str:
+        """Stable identity of a finding, used to remember a reviewer's dismissal across re-extraction."""
+        return f"{self.rule}:{self.path}"
+
+
+def _iso(value: object) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+
+def check(rec: dict) -> list[Finding]:
+    try:
+        return _check(rec)
+    except Exception:  # a malformed record (a hand-edited JSON, say) must not break the review
+        return [Finding("has_items", "items", "The record could not be checked; review it by hand.")]
+
+
+def _check(rec: dict) -> list[Finding]:
+    out: list[Finding] = []
+    if rec.get("error"):
+        return out
+    modern = rec.get("format") == "imr-2016"
+    case = rec.get("case_number")
+    if case is not None or modern:
+        if not (isinstance(case, str) and re.fullmatch(r"CM\d{2}-\d{7}", case)):
+            out.append(
+                Finding(
+                    "case_number_form",
+                    "case_number",
+                    f"Case number {case!r} is not of the form CMyy-nnnnnnn.",
+                )
+            )
+    for key in DATE_ORDER:
+        value = rec.get(key)
+        if value is None and modern:
+            out.append(Finding("header_dates", key, f"The {DATE_LABELS[key]} is missing."))
+        elif value is not None and not _iso(value):
+            out.append(Finding("header_dates", key, f"The {DATE_LABELS[key]} {value!r} is not a date."))
+    dated = [(k, rec.get(k)) for k in DATE_ORDER if _iso(rec.get(k))]
+    for (k1, v1), (k2, v2) in zip(dated, dated[1:], strict=False):
+        if v1 > v2:
+            out.append(
+                Finding(
+                    "date_order", k2, f"The {DATE_LABELS[k2]} ({v2}) is before the {DATE_LABELS[k1]} ({v1})."
+                )
+            )
+    age = (rec.get("patient") or {}).get("age")
+    if age is not None and not (isinstance(age, int) and 14 <= age <= 95):
+        out.append(
+            Finding("age_plausible", "patient.age", f"An age of {age} is implausible for an injured worker.")
+        )
+    items = rec.get("items") or []
+    if not items:
+        out.append(Finding("has_items", "items", "No disputed item was found in this letter."))
+    notice = rec.get("format") == "imr-2013"  # the notice's rationales follow later pages
+    for n, item in enumerate(items):
+        path = f"items[{n}]"
+        if item.get("decision") not in ("Upheld", "Overturned"):
+            out.append(
+                Finding("item_complete", f"{path}.decision", "The decision is neither Upheld nor Overturned.")
+            )
+        if not notice:
+            for key, label in (
+                ("rationale", "decision rationale"),
+                ("claims_administrator_guideline", "Claims Administrator guideline"),
+                ("maximus_guideline", "MAXIMUS guideline"),
+            ):
+                if not (item.get(key) or "").strip():
+                    out.append(Finding("item_complete", f"{path}.{key}", f"The {label} is missing."))
+        said = conclusion(item.get("rationale") or "")
+        if said and item.get("decision") in ("Upheld", "Overturned") and said != item["decision"]:
+            wording = "is not medically necessary" if said == "Upheld" else "is medically necessary"
+            out.append(
+                Finding(
+                    "conclusion_agrees",
+                    f"{path}.decision",
+                    f"The rationale concludes the request {wording}, but the decision is {item['decision']}.",
+                )
+            )
+        for side in ("claims_administrator", "maximus"):
+            cited: list[str] = []
+            for c in item.get(f"{side}_citations") or []:
+                for fam in c.get("families") or [c.get("source")]:
+                    if fam and fam not in cited:
+                        cited.append(fam)
+            sources = item.get(f"{side}_sources") or []
+            if cited and sorted(cited) != sorted(sources):
+                out.append(
+                    Finding(
+                        "sources_match_citations",
+                        f"{path}.{side}_sources",
+                        f"Sources {sources} differ from the families cited ({', '.join(cited)}).",
+                    )
+                )
+    header_doi = rec.get("date_of_injury")
+    summary_doi = find_injury_date(rec.get("summary") or "")
+    if _iso(header_doi) and summary_doi and summary_doi[0] != header_doi and modern:
+        out.append(
+            Finding(
+                "injury_date_agrees",
+                "date_of_injury",
+                f"The header says {header_doi}, the case summary {summary_doi[0]}.",
+            )
+        )
+    return out
+
+
+def apply(rec: dict, dismissed: set[str] | frozenset[str] = frozenset()) -> dict:
+    """Attach open findings to ``rec["findings"]`` and lower the confidence of the values they doubt."""
+    findings = [f for f in check(rec) if f.key not in dismissed]
+    prov = rec.setdefault("provenance", {})
+    for f in findings:
+        p = prov.get(f.path)
+        if p and not p.get("corrected"):
+            p["confidence"] = round(min(p.get("confidence", 1.0), FINDING_CONFIDENCE), 3)
+    rec["findings"] = [asdict(f) | {"key": f.key} for f in findings]
+    return rec
