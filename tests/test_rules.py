@@ -7,8 +7,7 @@ import copy
 import pytest
 from pdfgen import FIXTURES
 
-from imrdesk.extract import REVIEW_THRESHOLD, extract
-from imrdesk.extract import rules
+from imrdesk.extract import REVIEW_THRESHOLD, extract, rules
 
 
 @pytest.fixture(scope="module")
