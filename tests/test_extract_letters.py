@@ -232,3 +232,25 @@ def test_flattened_text_copy_reads_the_same_and_flags_the_weaker_headings():
         from_text["provenance"][f"items[{n}].treatment"]["confidence"] < REVIEW_THRESHOLD
         for n in range(1, len(from_text["items"]))
     )
+
+
+def test_2014_letter_with_a_header_block_and_case_number_in_the_footer():
+    header = (
+        "Independent Medical Review Final Determination Letter\n\nDated: 1/28/2014\n\n"
+        "IMR Case Number: CM13-0043568 Date of Injury: 06/20/2013\n"
+        "UR Denial Date: 10/28/2013 Priority: STANDARD\nApplication Received: 11/04/2013\n\n"
+    )
+    rec = extract((header + seed_text(SEED_A)).encode(), name="with-header.txt")
+    assert rec["format"] == "imr-2014"
+    assert (rec["case_number"], rec["decision_date"], rec["ur_denial_date"], rec["application_received"]) == (
+        "CM13-0043568",
+        "2014-01-28",
+        "2013-10-28",
+        "2013-11-04",
+    )
+    assert rec["priority"] == "STANDARD" and rec["findings"] == []
+    footer_pdf = text_letter_pdf(seed_text(SEED_A), footer="CM13-0043568   Page {n} of 2")
+    rec = extract(footer_pdf, name="footer.pdf")
+    assert rec["case_number"] == "CM13-0043568"
+    assert rec["provenance"]["case_number"]["confidence"] < REVIEW_THRESHOLD  # read off a running footer
+    assert not any("Page" in (i["rationale"] or "") for i in rec["items"])

@@ -92,6 +92,9 @@ class Document:
     page_sizes: list[tuple[float, float]]
     lines: list[Line] = field(default_factory=list)
     raw_text: str | None = None  # the original text of a .txt letter
+    running: list[Line] = field(
+        default_factory=list
+    )  # running headers/footers taken out of the reading order
 
     @property
     def pages(self) -> int:
@@ -181,9 +184,10 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
     lines = []
     for words in page_words:
         lines.extend(_group_lines(words))
-    lines = _drop_running_lines(lines, sizes)
-    _mark_paragraphs(lines)
-    return Document("pdf", sizes, lines)
+    kept = _drop_running_lines(lines, sizes)
+    _mark_paragraphs(kept)
+    kept_ids = {id(line) for line in kept}
+    return Document("pdf", sizes, kept, running=[line for line in lines if id(line) not in kept_ids])
 
 
 def _group_lines(words: list[Word]) -> list[Line]:

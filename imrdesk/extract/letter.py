@@ -40,14 +40,18 @@ def empty_record() -> dict:
 
 
 def detect_format(doc: Document, text: str) -> str | None:
-    has_header = bool(read_header(doc).get("case_number"))
-    if has_header or _IMR_2016.search(text):
+    """Which layout the letter follows; None when it is not an IMR determination at all."""
+    if _IMR_2016.search(text):  # the "Expert Reviewer has the following credentials" block
         return "imr-2016"
     if _IMR_2013.search(text):
         return "imr-2013"
-    if _IMR_2014.search(text) or re.search(r"Board Certified in .{3,80}licensed to practice in", text, re.S):
-        if re.search(r"Upheld|Overturned|Decision rationale", text, re.I):
-            return "imr-2014"
+    decided = re.search(r"Upheld|Overturned|Decision rationale", text, re.I)
+    if decided and (
+        _IMR_2014.search(text) or re.search(r"Board Certified in .{3,80}licensed to practice in", text, re.S)
+    ):
+        return "imr-2014"
+    if read_header(doc).get("case_number") and decided:
+        return "imr-2016"
     return None
 
 
@@ -102,14 +106,15 @@ class _Builder:
 
     def _header_fallback(self) -> None:
         """Labels read from the flat text where the table geometry is missing (e.g. a text copy)."""
+        date = r"(?P<v>\d{1,2}\s?[/-]\s?\d{1,2}\s?[/-]\s?\d{2,4}|[A-Z][a-z]+\.? \d{1,2},? \d{4})"
         patterns = {
-            "case_number": r"Case Number:?\s*(?P<v>CM\d{2}-\d{5,7})",
-            "date_assigned": r"Date Assigned:?\s*(?P<v>\S+)",
-            "date_of_injury": r"Date of Injury:?\s*(?P<v>\S+)",
-            "decision_date": r"Decision Date:?\s*(?P<v>\S+)",
-            "ur_denial_date": r"UR Denial Date:?\s*(?P<v>\S+)",
-            "priority": r"Priority:?\s*(?P<v>[A-Z][a-z]+)",
-            "application_received": r"Application\s+(?:Received:?\s*)?(?P<v>\d\S+)",
+            "case_number": r"Case (?:Number|No\.?|#):?\s*(?P<v>CM\d{2}-\d{5,7})",
+            "date_assigned": rf"Date Assigned:?\s*{date}",
+            "date_of_injury": rf"Date of Injury:?\s*{date}",
+            "decision_date": rf"(?:Decision Date|\bDated):?\s*{date}",
+            "ur_denial_date": rf"UR Denial Date:?\s*{date}",
+            "priority": r"Priority:?\s*(?P<v>[A-Za-z]+)",
+            "application_received": rf"Application\s+(?:Received:?\s*)?{date}",
         }
         head = self.text[:1500]
         for field, pattern in patterns.items():
@@ -127,6 +132,15 @@ class _Builder:
             if m:
                 self.rec["case_number"] = m.group()
                 self.prov("case_number", m.start(), m.end(), 0.6)
+            else:  # a case number printed only in a running header or footer
+                for line in self.doc.running:
+                    m = CASE_RE.search(line.text)
+                    if m:
+                        self.rec["case_number"] = m.group()
+                        p = words_provenance([w for w in line.words if CASE_RE.search(w.text)], 0.7)
+                        if p:
+                            self.rec["provenance"]["case_number"] = p
+                        break
 
     # ---------------------------------------------------------------- reviewer
     def reviewer(self) -> None:

@@ -16,7 +16,9 @@ _AGE_SEX = re.compile(
     r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b",
     re.I,
 )
-_AGE_ONLY = re.compile(r"\b(?:age[d:]?\s+(?P<a1>\d{1,3})|(?P<a2>\d{1,3})\s*-?\s*years?\s*-?\s*old)\b", re.I)
+_AGE_ONLY = re.compile(
+    r"\b(?:age[d:]?\s+(?P<a1>\d{1,3})|(?P<a2>\d{1,3})\s*-?\s*years?\s*-?\s*(?:old|of age))\b", re.I
+)
 _SEX_WORD = {
     "male": "male",
     "man": "male",
