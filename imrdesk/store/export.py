@@ -1,0 +1,230 @@
+"""Dataset export: JSON (contract records), CSV and Excel (one row per disputed item). Corrections applied.
+
+Spreadsheet cells that a spreadsheet program would run as a formula (text starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return) are neutralised by a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import Store
+
+FORMATS = ("csv", "json", "xlsx")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_LIMIT = 32767
+
+# (column, field path in the record); list values are joined with "; "
+LETTER_COLUMNS = (
+    ("doc_id", "id"),
+    ("file", "file"),
+    ("case_number", "case_number"),
+    ("format", "format"),
+    ("review_status", "review_status"),
+    ("error_code", None),
+    ("error_message", None),
+    ("pages", "pages"),
+    ("date_assigned", "date_assigned"),
+    ("date_of_injury", "date_of_injury"),
+    ("decision_date", "decision_date"),
+    ("ur_denial_date", "ur_denial_date"),
+    ("application_received", "application_received"),
+    ("priority", "priority"),
+    ("reviewer_licensure_states", "reviewer.licensure_states"),
+    ("reviewer_specialties", "reviewer.specialties"),
+    ("patient_age", "patient.age"),
+    ("patient_sex", "patient.sex"),
+    ("injury_mechanism", "injury.mechanism"),
+    ("injury_diagnoses", "injury.diagnoses"),
+    ("injury_treatment_to_date", "injury.treatment_to_date"),
+    ("summary", "summary"),
+    ("sha256", "sha256"),
+)
+ITEM_COLUMNS = (
+    "item_index",
+    "treatment",
+    "decision",
+    "original_request",
+    "authorized",
+    "disputed_portion",
+    "claims_administrator_guideline",
+    "claims_administrator_sources",
+    "maximus_guideline",
+    "maximus_sources",
+    "rationale",
+)
+ROW_COLUMNS = (*(c for c, _ in LETTER_COLUMNS), *ITEM_COLUMNS, "corrected_fields")
+DOCUMENT_COLUMNS = (
+    "id",
+    "file_name",
+    "kind",
+    "case_number",
+    "format",
+    "pages",
+    "status",
+    "error_code",
+    "error_message",
+    "items",
+    "upheld",
+    "overturned",
+    "low_confidence",
+    "imported_at",
+    "decision_date",
+)
+
+
+def neutralise(value):
+    """A cell value safe for a spreadsheet: text that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    return neutralise(value)
+
+
+def _get(record: dict, path: str):
+    node = record
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def item_rows(record: dict) -> Iterator[dict]:
+    """Rows of the CSV/Excel dataset for one letter: one per disputed item, the letter's fields repeated
+    (a letter without items, e.g. a failed one, gives one row with empty item columns)."""
+    base = {}
+    for column, path in LETTER_COLUMNS:
+        if column == "error_code":
+            base[column] = (record.get("error") or {}).get("code")
+        elif column == "error_message":
+            base[column] = (record.get("error") or {}).get("message")
+        else:
+            base[column] = _get(record, path)
+    corrected = [p for p, v in (record.get("provenance") or {}).items() if v.get("corrected")]
+    letter_corrected = [p for p in corrected if not p.startswith("items[")]
+    items = record.get("items") or []
+    if not items:
+        yield {**base, **{c: None for c in ITEM_COLUMNS}, "corrected_fields": letter_corrected}
+        return
+    for idx, item in enumerate(items):
+        row = dict(base)
+        row["item_index"] = idx
+        for column in ITEM_COLUMNS[1:]:
+            row[column] = item.get(column)
+        prefix = f"items[{idx}]."
+        row["corrected_fields"] = letter_corrected + [p for p in corrected if p.startswith(prefix)]
+        yield row
+
+
+@contextmanager
+def _atomic_file(path: Path, mode: str, **kwargs):
+    """Write to a temporary file beside ``path`` and move it into place only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        if mode is None:
+            yield Path(tmp)
+        else:
+            with open(tmp, mode, **kwargs) as fh:
+                yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def export(store: Store, path, fmt: str, *, status: str | None = None) -> int:
+    fmt = (fmt or "").lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    path = Path(path)
+    ids = store.document_ids(status=status)
+    writer: Callable[[Store, Path, list[int]], int] = {"json": _json, "csv": _csv, "xlsx": _xlsx}[fmt]
+    return writer(store, path, ids)
+
+
+def _json(store: Store, path: Path, ids: list[int]) -> int:
+    n = 0
+    with _atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("[")
+        for rec in store.records(ids):
+            fh.write(",\n" if n else "\n")
+            fh.write(json.dumps(rec, ensure_ascii=False))
+            n += 1
+        fh.write("\n]\n" if n else "]\n")
+    return n
+
+
+def _csv(store: Store, path: Path, ids: list[int]) -> int:
+    n = 0
+    # utf-8 with a byte order mark, so that spreadsheet programs read accents correctly
+    with _atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(ROW_COLUMNS)
+        for rec in store.records(ids):
+            for row in item_rows(rec):
+                out.writerow(["" if row[c] is None else _cell(row[c]) for c in ROW_COLUMNS])
+                n += 1
+    return n
+
+
+def _xlsx_value(value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = _cell(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > XLSX_CELL_LIMIT:
+            value = value[: XLSX_CELL_LIMIT - 1] + "…"
+    return value
+
+
+def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    items = wb.create_sheet("items")
+    items.append(list(ROW_COLUMNS))
+    n = 0
+    for rec in store.records(ids):
+        for row in item_rows(rec):
+            items.append([_xlsx_value(row[c]) for c in ROW_COLUMNS])
+            n += 1
+    docs = wb.create_sheet("documents")
+    docs.append([*DOCUMENT_COLUMNS, "sha256"])
+    wanted = set(ids)
+    offset = 0
+    while True:
+        page = store.list_documents(limit=5000, offset=offset)
+        if not page:
+            break
+        offset += len(page)
+        for d in page:
+            if d["id"] not in wanted:
+                continue
+            err = d["error"] or {}
+            flat = {**d, "error_code": err.get("code"), "error_message": err.get("message")}
+            docs.append([_xlsx_value(flat.get(c)) for c in (*DOCUMENT_COLUMNS, "sha256")])
+    with _atomic_file(path, None) as tmp:
+        wb.save(tmp)
+    return n
