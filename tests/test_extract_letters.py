@@ -254,3 +254,41 @@ def test_2014_letter_with_a_header_block_and_case_number_in_the_footer():
     assert rec["case_number"] == "CM13-0043568"
     assert rec["provenance"]["case_number"]["confidence"] < REVIEW_THRESHOLD  # read off a running footer
     assert not any("Page" in (i["rationale"] or "") for i in rec["items"])
+
+
+def _value_paths(rec: dict):
+    for key in (
+        "case_number",
+        "date_assigned",
+        "date_of_injury",
+        "decision_date",
+        "ur_denial_date",
+        "application_received",
+        "priority",
+        "summary",
+    ):
+        if rec[key] not in (None, []):
+            yield key
+    for group in ("reviewer", "patient", "injury"):
+        for key, value in rec[group].items():
+            if value not in (None, []):
+                yield f"{group}.{key}"
+    for n, item in enumerate(rec["items"]):
+        for key, value in item.items():
+            if value not in (None, []):
+                yield f"items[{n}].{key}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((FIXTURES / "pdf").glob("*.pdf")) + sorted((FIXTURES / "seeds").glob("*")),
+    ids=lambda p: p.name,
+)
+def test_every_value_has_provenance_on_its_page(path):
+    rec = extract(path)
+    for value_path in _value_paths(rec):
+        prov = rec["provenance"].get(value_path)
+        assert prov, value_path
+        assert 1 <= prov["page"] <= rec["pages"] and 0 <= prov["confidence"] <= 1
+        for x0, top, x1, bottom in prov["boxes"]:
+            assert 0 <= x0 < x1 <= 612 and 0 <= top < bottom <= 792

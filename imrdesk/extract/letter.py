@@ -69,6 +69,17 @@ class _Builder:
         if p:
             self.rec["provenance"][path] = p
 
+    def locate(self, value: str, start: int, end: int, *, last: bool = False) -> tuple[int, int] | None:
+        """Span of a cleaned value inside text[start:end], across line breaks and joined hyphens."""
+        words = [re.escape(w).replace(r"\-", r"-\s*") for w in value.split()]
+        if not words:
+            return None
+        hits = list(re.finditer(r"\s+".join(words), self.text[start:end]))
+        if not hits:
+            return None
+        m = hits[-1] if last else hits[0]
+        return start + m.start(), start + m.end()
+
     def conf(self, path: str) -> float | None:
         p = self.rec["provenance"].get(path)
         return p["confidence"] if p else None
@@ -269,9 +280,9 @@ class _Builder:
                     ("authorized", "auth"),
                     ("disputed_portion", "disp"),
                 ):
-                    at = t.find(mod[src][:20], item.heading[0], item.heading[1] + 1)
-                    if at >= 0:
-                        self.prov(f"{path}.{key}", at, min(item.heading[1], at + len(mod[src]) + 5), 0.9)
+                    found = self.locate(mod[src], *item.heading, last=src == "disp")
+                    if found:
+                        self.prov(f"{path}.{key}", *found, 0.9)
             for side, key in (("claims", "claims_administrator"), ("maximus", "maximus")):
                 span = item.paragraphs[side]
                 paragraph = clean(t[span[0] : span[1]]) if span else None
