@@ -9,7 +9,7 @@ import pdfplumber
 import pytest
 from pdfgen import FIXTURES, SHARED_CORPUS, seed_text, text_letter_pdf
 
-from imrdesk.extract import REVIEW_THRESHOLD, extract
+from imrdesk.extract import REVIEW_THRESHOLD, extract, load
 
 SEED_A = "000_a1eecbe2ec3dca72.txt"
 SEED_B = "003_9351796eb9e60cf4.txt"
@@ -286,9 +286,11 @@ def _value_paths(rec: dict):
 )
 def test_every_value_has_provenance_on_its_page(path):
     rec = extract(path)
+    sizes = load(path.read_bytes(), path.name).page_sizes
     for value_path in _value_paths(rec):
         prov = rec["provenance"].get(value_path)
         assert prov, value_path
         assert 1 <= prov["page"] <= rec["pages"] and 0 <= prov["confidence"] <= 1
+        width, height = sizes[prov["page"] - 1]
         for x0, top, x1, bottom in prov["boxes"]:
-            assert 0 <= x0 < x1 <= 612 and 0 <= top < bottom <= 792
+            assert 0 <= x0 < x1 <= width and 0 <= top < bottom <= height

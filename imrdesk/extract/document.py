@@ -297,4 +297,7 @@ def load_text(text: str, *, max_pages: int = MAX_PAGES) -> Document:
         if words:
             lines.append(Line(words))
     _mark_paragraphs(lines)
-    return Document("txt", [(grid.width, grid.height)] * n_pages, lines, raw_text=text)
+    # Long lines widen the virtual page rather than wrap: one source line stays one row.
+    widest = max((len(row.expandtabs(4)) for row in rows), default=0)
+    width = max(grid.width, 2 * grid.margin + widest * grid.char_width)
+    return Document("txt", [(width, grid.height)] * n_pages, lines, raw_text=text)
