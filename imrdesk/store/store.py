@@ -1001,6 +1001,16 @@ class Store:
         ]
 
     @_locked
+    def find_file(self, file_name: str) -> list[int]:
+        """Ids of the letters stored under this file name."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM documents WHERE file_name = ? ORDER BY id", (Path(file_name.strip()).name,)
+            )
+        ]
+
+    @_locked
     def document_bytes(self, doc_id: int) -> bytes:
         row = self.conn.execute("SELECT content FROM files WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None:
