@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, the reviewer's window opens.",
     )
     parser.add_argument("--version", action="version", version=f"imrdesk {__version__}")
+    parser.add_argument("--smoke-gui", type=int, metavar="MS", help=argparse.SUPPRESS)  # build start check
     parser.add_argument(
         "--db", metavar="PATH", help="database file (default: IMRDESK_DB or the user data folder)"
     )
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.smoke_gui is not None:
+        from .ui.smoke import smoke_gui
+
+        return smoke_gui(args.smoke_gui, db=args.db)
     if getattr(args, "func", None) is None:
         from .ui.app import run_gui
 

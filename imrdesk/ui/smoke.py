@@ -1,0 +1,116 @@
+"""Start check for builds: ``imrdesk --smoke-gui MS`` (a hidden option).
+
+Starts the QApplication and the reviewer's main window (a plain QMainWindow while ``imrdesk.ui.app`` has
+none), renders a sample page with pdfium, prints ``smoke-gui: shown <unix time>`` the moment the window is
+first exposed, and quits after MS milliseconds. Exit status 0 only if the window was shown. Qt's platform
+defaults to ``offscreen`` here (set QT_QPA_PLATFORM to try another); the database is a throw-away file
+unless ``--db`` is given. A windowed Windows exe has no stdout: there, only the exit status tells.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import sys
+import tempfile
+import time
+
+
+def _resource_path(*parts: str):
+    """The app's own resource lookup (imrdesk.ui.resources), which is what a frozen build must satisfy."""
+    try:
+        from .resources import resource_path
+    except ImportError:  # not written yet: the same rule (sys._MEIPASS when frozen, else the checkout)
+        from pathlib import Path
+
+        base = getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parents[2]
+        return Path(base, "resources", *parts)
+    return resource_path(*parts)
+
+
+def _say(message: str) -> None:
+    print(f"smoke-gui: {message}", flush=sys.stdout is not None)
+
+
+def _main_window(db: str):
+    """The app's main window if ``imrdesk.ui.app`` offers one, else a plain QMainWindow."""
+    from PySide6.QtWidgets import QMainWindow
+
+    try:
+        ui_app = importlib.import_module(f"{__package__}.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.app":
+            raise
+        ui_app = None
+    factory = None
+    if ui_app is not None:
+        factory = getattr(ui_app, "create_main_window", None) or getattr(ui_app, "MainWindow", None)
+    if factory is None:
+        return QMainWindow(), "QMainWindow"
+    try:
+        wants_db = "db" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        wants_db = False
+    window = factory(db=db) if wants_db else factory()
+    return window, type(window).__name__
+
+
+def _render_sample() -> str:
+    """Render page 1 of the first sample PDF (or a blank page) with pdfium: proves the native library loads."""
+    import pypdfium2 as pdfium
+
+    samples = _resource_path("samples")
+    pdfs = sorted(samples.glob("*.pdf")) if samples.is_dir() else []
+    doc = pdfium.PdfDocument(str(pdfs[0]), password="") if pdfs else pdfium.PdfDocument.new()
+    try:
+        page = doc[0] if pdfs else doc.new_page(200, 200)
+        bitmap = page.render(scale=0.5)
+        size = f"{bitmap.width}x{bitmap.height}"
+        bitmap.close()
+        page.close()
+    finally:
+        doc.close()
+    return f"{pdfs[0].name if pdfs else 'blank'}@{size}"
+
+
+def smoke_gui(ms: int, db: str | None = None) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject, QTimer, qVersion
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    shown: list[float] = []
+
+    class ExposeWatch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Expose and not shown and obj.isExposed():
+                shown.append(time.time())
+                _say(f"shown {shown[0]:.3f}")
+            return False
+
+    with tempfile.TemporaryDirectory(prefix="imrdesk-smoke-", ignore_cleanup_errors=True) as tmp:
+        window, kind = _main_window(db or os.path.join(tmp, "smoke.db"))
+        icon = QIcon(str(_resource_path("icons", "imrdesk.png")))
+        if not icon.isNull():
+            window.setWindowIcon(icon)
+        window.resize(1000, 700)
+        watch = ExposeWatch()
+        window.winId()  # create the native window now, so its expose event can be watched
+        window.windowHandle().installEventFilter(watch)
+        window.show()
+        QTimer.singleShot(max(0, ms), app.quit)
+        app.exec()
+        pdf = _render_sample()
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    if not shown:
+        _say(f"FAILED: the {kind} window was never exposed within {ms} ms")
+        return 1
+    _say(
+        f"ok window={kind} platform={app.platformName()} qt={qVersion()} "
+        f"icon={'ok' if not icon.isNull() else 'missing'} pdfium={pdf} utf8={sys.flags.utf8_mode}"
+    )
+    return 0
