@@ -161,3 +161,5 @@ def test_smoke_gui_from_source(tmp_path):
     lines = proc.stdout.splitlines()
     assert any(line.startswith("smoke-gui: shown ") for line in lines), proc.stdout
     assert any(line.startswith("smoke-gui: ok ") and "icon=ok" in line for line in lines), proc.stdout
+    if (ROOT / "imrdesk" / "ui" / "main_window.py").is_file():
+        assert any("window=MainWindow" in line for line in lines), proc.stdout

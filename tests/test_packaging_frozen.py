@@ -97,6 +97,8 @@ def test_window_starts_offscreen(dist, tmp_path):
     ok = [line for line in proc.stdout.splitlines() if line.startswith("smoke-gui: ok ")]
     assert ok, proc.stdout + proc.stderr
     assert "platform=offscreen" in ok[0] and "icon=ok" in ok[0] and "utf8=1" in ok[0]
+    if (ROOT / "imrdesk" / "ui" / "main_window.py").is_file():
+        assert "window=MainWindow" in ok[0], ok[0]
     assert "pdfium=blank" not in ok[0] or not list((ROOT / "resources" / "samples").glob("*.pdf"))
 
 

@@ -1,10 +1,11 @@
 """Start check for builds: ``imrdesk --smoke-gui MS`` (a hidden option).
 
-Starts the QApplication and the reviewer's main window (a plain QMainWindow while ``imrdesk.ui.app`` has
-none), renders a sample page with pdfium, prints ``smoke-gui: shown <unix time>`` the moment the window is
-first exposed, and quits after MS milliseconds. Exit status 0 only if the window was shown. Qt's platform
-defaults to ``offscreen`` here (set QT_QPA_PLATFORM to try another); the database is a throw-away file
-unless ``--db`` is given. A windowed Windows exe has no stdout: there, only the exit status tells.
+Starts the QApplication and the reviewer's main window as ``run_gui`` does (a plain QMainWindow while
+``imrdesk.ui.main_window`` does not exist), renders a sample page with pdfium, prints
+``smoke-gui: shown <unix time>`` the moment the window is first exposed, and quits after MS milliseconds.
+Exit status 0 only if the window was shown. Qt's platform defaults to ``offscreen`` here (set
+QT_QPA_PLATFORM to try another). The database (unless ``--db`` is given) and the window's settings are
+throw-away files. A windowed Windows exe has no stdout: there, only the exit status tells.
 """
 
 from __future__ import annotations
@@ -33,26 +34,33 @@ def _say(message: str) -> None:
     print(f"smoke-gui: {message}", flush=sys.stdout is not None)
 
 
-def _main_window(db: str):
-    """The app's main window if ``imrdesk.ui.app`` offers one, else a plain QMainWindow."""
+def _optional_module(name: str):
+    """``imrdesk.ui.<name>``, or None while that module does not exist (a bare extractor build)."""
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{name}":
+            raise
+        return None
+
+
+def _main_window(app, tmp: str, db: str | None):
+    """The app's real main window (styled as ``run_gui`` styles it) on a throw-away database and
+    settings file, or a plain QMainWindow while the UI has none."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMainWindow
 
-    try:
-        ui_app = importlib.import_module(f"{__package__}.app")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.app":
-            raise
-        ui_app = None
-    factory = None
-    if ui_app is not None:
-        factory = getattr(ui_app, "create_main_window", None) or getattr(ui_app, "MainWindow", None)
+    ui_app = _optional_module("app")
+    if ui_app is not None and hasattr(ui_app, "configure"):
+        ui_app.configure(app)
+    main_window = _optional_module("main_window")
+    factory = getattr(main_window, "MainWindow", None)
     if factory is None:
         return QMainWindow(), "QMainWindow"
-    try:
-        wants_db = "db" in inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        wants_db = False
-    window = factory(db=db) if wants_db else factory()
+    kwargs = {}
+    if "settings" in inspect.signature(factory).parameters:
+        kwargs["settings"] = QSettings(os.path.join(tmp, "smoke.ini"), QSettings.Format.IniFormat)
+    window = factory(db or os.path.join(tmp, "smoke.db"), **kwargs)
     return window, type(window).__name__
 
 
@@ -91,7 +99,7 @@ def smoke_gui(ms: int, db: str | None = None) -> int:
             return False
 
     with tempfile.TemporaryDirectory(prefix="imrdesk-smoke-", ignore_cleanup_errors=True) as tmp:
-        window, kind = _main_window(db or os.path.join(tmp, "smoke.db"))
+        window, kind = _main_window(app, tmp, db)
         icon = QIcon(str(_resource_path("icons", "imrdesk.png")))
         if not icon.isNull():
             window.setWindowIcon(icon)
