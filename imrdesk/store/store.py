@@ -524,11 +524,12 @@ class Store:
                     "message": f"Already in the database as {info}.",
                 }
             now = _now()
+            old_case = None
             if row:
                 doc_id, old_status = row
-                old_extractor = self.conn.execute(
-                    "SELECT extractor FROM documents WHERE id = ?", (doc_id,)
-                ).fetchone()[0]
+                old_extractor, old_case = self.conn.execute(
+                    "SELECT extractor, case_number FROM documents WHERE id = ?", (doc_id,)
+                ).fetchone()
                 self._delete_extracted(doc_id)
                 status = old_status
                 if error and old_status == "new":
@@ -588,7 +589,7 @@ class Store:
             message = "Re-extracted; corrections kept." if row else "Imported."
             if error:
                 message = error.get("message") or error.get("code") or "failed"
-            elif not row and eff.get("case_number"):
+            elif eff.get("case_number") and eff["case_number"] != old_case:
                 others = self.conn.execute(
                     "SELECT id, file_name FROM documents WHERE case_number = ? AND id != ? ORDER BY id",
                     (eff["case_number"], doc_id),
@@ -600,8 +601,12 @@ class Store:
                         f"Case number {eff['case_number']} is also in letter {listed}, with different bytes: "
                         "check whether this is a re-issued or amended letter."
                     )
-                    self.conn.execute("UPDATE documents SET status = 'flagged' WHERE id = ?", (doc_id,))
-                    self._audit(doc_id, "review_status", "new", "flagged", SYSTEM_USER, now)
+                    cur_status = self.conn.execute(
+                        "SELECT status FROM documents WHERE id = ?", (doc_id,)
+                    ).fetchone()[0]
+                    if cur_status != "flagged":
+                        self.conn.execute("UPDATE documents SET status = 'flagged' WHERE id = ?", (doc_id,))
+                        self._audit(doc_id, "review_status", cur_status, "flagged", SYSTEM_USER, now)
                     self._note(doc_id, note, SYSTEM_USER, now)
                     for other_id, _f in others:
                         self._note(
@@ -633,6 +638,9 @@ class Store:
     def delete_document(self, doc_id: int) -> None:
         with self._tx():
             self._require(doc_id)
+            self._delete_extracted(doc_id)
+            for table in ("corrections", "audit", "notes", "doc_text", "files"):
+                self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     def _require(self, doc_id: int) -> None:
@@ -1306,6 +1314,8 @@ def _search_message(query: str, detail: str) -> str:
     elif "no such column" in detail:
         col = detail.rsplit(":", 1)[-1].strip()
         why = f"'{col}:' is not a searchable field (fields: {', '.join(_FTS_COLUMNS)})"
+    elif 'near ""' in detail:
+        why = "it stops in the middle (AND, OR, NOT, NEAR or an opening parenthesis needs words after it)"
     else:
         why = detail.replace("fts5: ", "")
     return f"Cannot search for {query!r}: {why}. {hint}"
