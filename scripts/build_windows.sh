@@ -172,11 +172,11 @@ EOF
 say "imrdesk-cli.exe extract --json ${LETTER##*/}: ${EXTRACT_MS} ms"
 
 s=$(date +%s%N)
-smoke=$(wout "$EXE_CLI" --smoke-gui 1000 | tr -d '\r')
+smoke=$(IMRDESK_SMOKE_SHOT=$(winepath -w "$OUT/window.png") wout "$EXE_CLI" --smoke-gui 1000 | tr -d '\r')
 GUI_MS=$(( ($(date +%s%N) - s) / 1000000 ))
 echo "$smoke" >&2
 echo "$smoke" | grep -q '^smoke-gui: ok window=.* platform=offscreen'
-say "imrdesk-cli.exe --smoke-gui 1000: ${GUI_MS} ms (incl. the 1000 ms it stays up)"
+say "imrdesk-cli.exe --smoke-gui 1000: ${GUI_MS} ms (incl. the 1000 ms it stays up); picture: $OUT/window.png"
 s=$(date +%s%N)
 w "$DIST/imrdesk.exe" --smoke-gui 1000 >&2   # windowed: no output, the exit status is the check
 say "imrdesk.exe --smoke-gui 1000 (windowed): exit 0 in $(( ($(date +%s%N) - s) / 1000000 )) ms"

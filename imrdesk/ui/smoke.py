@@ -5,7 +5,8 @@ Starts the QApplication and the reviewer's main window as ``run_gui`` does (a pl
 ``smoke-gui: shown <unix time>`` the moment the window is first exposed, and quits after MS milliseconds.
 Exit status 0 only if the window was shown. Qt's platform defaults to ``offscreen`` here (set
 QT_QPA_PLATFORM to try another). The database (unless ``--db`` is given) and the window's settings are
-throw-away files. A windowed Windows exe has no stdout: there, only the exit status tells.
+throw-away files. IMRDESK_SMOKE_SHOT=FILE.png saves a picture of the window. A windowed Windows exe has
+no stdout: there, only the exit status tells.
 """
 
 from __future__ import annotations
@@ -110,6 +111,11 @@ def smoke_gui(ms: int, db: str | None = None) -> int:
         window.show()
         QTimer.singleShot(max(0, ms), app.quit)
         app.exec()
+        shot = os.environ.get(
+            "IMRDESK_SMOKE_SHOT"
+        )  # a PNG of the window as it stood, for a person to look at
+        if shot and shown:
+            window.grab().save(shot)
         pdf = _render_sample()
         window.close()
         window.deleteLater()
