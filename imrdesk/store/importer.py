@@ -340,6 +340,10 @@ class _Batch:
         if dead or not w.proc.is_alive():
             if w.job is not None:
                 job = self._finish(w)
+                try:
+                    w.proc.join(5)  # its pipe closed: wait for the exit status
+                except (OSError, ValueError, AssertionError):
+                    pass
                 self.job_failed(job, "crashed", _death_message(w.proc.exitcode))
             elif not w.ready:
                 self.startup_failures += 1
@@ -377,6 +381,8 @@ def _death_message(exitcode: int | None) -> str:
             how = f"signal {signal.Signals(-exitcode).name}"
         except ValueError:
             how = f"signal {-exitcode}"
+    elif exitcode is None:
+        return "The reader process stopped answering on this letter; it was set aside and the batch went on."
     else:
         how = f"exit code {exitcode}"
     return f"The reader process died on this letter ({how}); it was set aside and the batch went on."
