@@ -273,7 +273,7 @@ class Store:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"The database {self.path} cannot use write-ahead logging (mode {mode}).")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA synchronous = FULL")  # a committed correction survives a power cut
             self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
