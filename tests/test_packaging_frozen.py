@@ -91,6 +91,23 @@ def test_extract_json_many_letters(dist, tmp_path):
     ]
 
 
+def test_import_search_and_xlsx_export(dist, tmp_path):
+    """The store path frozen: import runs letters in spawned worker processes (multiprocessing needs
+    freeze_support in main.py), the search uses SQLite FTS, the xlsx export needs openpyxl."""
+    letter = _letter()
+    cli, db = _exe(dist, "imrdesk-cli"), tmp_path / "frozen.db"
+    proc = _run([cli, "--db", db, "import", letter], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Imported 1 letter" in proc.stdout, proc.stdout + proc.stderr
+    case = json.loads(_run([cli, "extract", "--json", letter]).stdout)["case_number"]
+    proc = _run([cli, "--db", db, "search", case.split("-")[1]], cwd=tmp_path)
+    assert proc.returncode == 0 and case in proc.stdout, proc.stdout + proc.stderr
+    out = tmp_path / "dataset.xlsx"
+    proc = _run([cli, "--db", db, "export", "-o", out], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert out.read_bytes()[:2] == b"PK"
+
+
 def test_window_starts_offscreen(dist, tmp_path):
     proc = _run([_exe(dist, "imrdesk"), "--db", tmp_path / "smoke.db", "--smoke-gui", "300"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
