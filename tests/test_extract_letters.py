@@ -294,3 +294,19 @@ def test_every_value_has_provenance_on_its_page(path):
         width, height = sizes[prov["page"] - 1]
         for x0, top, x1, bottom in prov["boxes"]:
             assert 0 <= x0 < x1 <= width and 0 <= top < bottom <= height
+
+
+def test_2013_notice_rationale_pages_fill_guidelines_and_rationale():
+    """The notice's later pages ("1) Regarding the request for X:") carry each item's guidelines and rationale.
+
+    The shared fragment is truncated before them; this continuation is written in the notice's wording.
+    """
+    text = (FIXTURES / "fragments" / "medicpdf_workcompliens_2013-09-26.txt").read_text()
+    text += (FIXTURES / "fragments" / "notice_rationale_pages.txt").read_text()
+    rec = extract(text.encode(), name="notice.txt")
+    first, second = rec["items"]
+    assert first["claims_administrator_sources"] == ["MTUS"]
+    assert first["maximus_sources"] == ["MTUS", "ODG"]
+    assert first["rationale"].startswith("The records do not show")
+    assert second["maximus_sources"] == [] and second["rationale"].startswith("As the program itself")
+    assert rec["findings"] == []

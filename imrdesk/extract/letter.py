@@ -301,6 +301,36 @@ class _Builder:
             self.rec["items"].append(rec_item)
 
     # ------------------------------------------------------------ 2013 notice
+    def _notice_rationales(self) -> None:
+        """Later pages of a notice: "1) Regarding the request for X:" then the guidelines and the rationale."""
+        t = self.text
+        heads = list(re.finditer(r"(?m)^\s*(?P<n>\d+)\)\s*Regarding the request for\s+(?P<t>.+?):", t, re.S))
+        for k, head in enumerate(heads):
+            n = int(head.group("n")) - 1
+            if not 0 <= n < len(self.rec["items"]):
+                continue
+            end = heads[k + 1].start() if k + 1 < len(heads) else len(t)
+            found = (
+                (key, re.compile(pat, re.I).search(t, head.end(), end)) for key, pat in _NOTICE_LABELS.items()
+            )
+            labels = sorted((m.start(), m.end(), key) for key, m in found if m)
+            item, path = self.rec["items"][n], f"items[{n}]"
+            for j, (_, start, key) in enumerate(labels):
+                stop = labels[j + 1][0] if j + 1 < len(labels) else end
+                text = clean(t[start:stop]) or None
+                if key == "rationale":
+                    item["rationale"] = text
+                    self.prov(f"{path}.rationale", start, stop, 0.85)
+                    continue
+                citations, families, conf = parse_guideline(text)
+                item[f"{key}_guideline"], item[f"{key}_sources"], item[f"{key}_citations"] = (
+                    text,
+                    families,
+                    citations,
+                )
+                self.prov(f"{path}.{key}_guideline", start, stop, 0.85)
+                self.prov(f"{path}.{key}_sources", start, stop, min(conf, 0.75))
+
     def notice_items(self) -> None:
         t = self.text
         pattern = re.compile(
@@ -337,6 +367,7 @@ class _Builder:
                 (m.start("not"), m.end()) if m.group("not") else (m.start("t") + len(m.group("t")), m.end())
             )
             self.prov(f"{path}.decision", *span, 0.9)
+        self._notice_rationales()
         cues = {
             "decision_date": r"Dated:?\s*(?P<v>\S+)",
             "application_received": r"Independent Medical Review was filed on\s*(?P<v>\S+)",
@@ -358,6 +389,15 @@ _NECESSITY = re.compile(
     re.I,
 )
 _NEGATION = re.compile(r"\b(?:not|none|no|neither|nor|never|cannot|non-?certified|unnecessary)\b|n't", re.I)
+
+
+_NOTICE_LABELS = {
+    "claims_administrator": r"Medical Treatment Guideline\(s\) (?:which |that )?(?:the )?Claims Administrator (?:relied upon|based "
+    r"(?:its|their|his/her) decision on)\s*:",
+    "maximus": r"Medical Treatment Guideline\(s\) (?:which |that )?(?:the )?(?:Expert|Medical|Independent|Physician) "
+    r"Reviewer (?:relied upon|based (?:his/her|its|their) decision on)\s*:",
+    "rationale": r"Rationale for the Decision\s*:",
+}
 
 
 def conclusion(rationale: str) -> str | None:
