@@ -171,6 +171,12 @@ print(f"extract --json: {win['case_number']}, {len(win['items'])} item(s), "
 EOF
 say "imrdesk-cli.exe extract --json ${LETTER##*/}: ${EXTRACT_MS} ms"
 
+# import runs each letter in a spawned worker process (the frozen exe started again: freeze_support)
+rm -f "$OUT/smoke.db"
+imported=$(wout "$EXE_CLI" --db "$(winepath -w "$OUT/smoke.db")" import "$LETTER" | tr -d '\r')
+echo "$imported" | grep -q '^Imported 1 letter' || { echo "$imported" >&2; say "import failed"; exit 1; }
+say "imrdesk-cli.exe import: $imported"
+
 s=$(date +%s%N)
 smoke=$(IMRDESK_SMOKE_SHOT=$(winepath -w "$OUT/window.png") wout "$EXE_CLI" --smoke-gui 1000 | tr -d '\r')
 GUI_MS=$(( ($(date +%s%N) - s) / 1000000 ))
