@@ -72,17 +72,41 @@ def repeated_corpus(pdfs: list[Path], folder: Path, copies: int) -> list[Path]:
     return out
 
 
-def bench_throughput(pdfs: list[Path], work: Path, repeat: int) -> Path:
-    files = repeated_corpus(pdfs, work / "throughput", repeat)
-    n = len(files)
+def bare_loop(files: list[Path]) -> None:
     import pdfplumber
 
-    t0 = time.perf_counter()
     for f in files:
         with pdfplumber.open(f) as pdf:
             for page in pdf.pages:
                 page.extract_words()
+
+
+def cpu_children() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def bench_throughput(pdfs: list[Path], work: Path, repeat: int) -> Path:
+    import multiprocessing
+
+    files = repeated_corpus(pdfs, work / "throughput", repeat)
+    n = len(files)
+
+    t0 = time.perf_counter()
+    bare_loop(files)
     bare = time.perf_counter() - t0
+
+    # control: how much parallelism this machine gives right now (the bare loop split over 2 processes)
+    ctx = multiprocessing.get_context("spawn")
+    t0 = time.perf_counter()
+    procs = [ctx.Process(target=bare_loop, args=(files[k::2],)) for k in range(2)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    bare2 = time.perf_counter() - t0
 
     from imrdesk.extract import extract
 
@@ -92,9 +116,11 @@ def bench_throughput(pdfs: list[Path], work: Path, repeat: int) -> Path:
     inproc = time.perf_counter() - t0
 
     db = work / "throughput.db"
+    c0 = cpu_children()
     t0 = time.perf_counter()
     summary = import_paths(db, files, workers=2)
     imp = time.perf_counter() - t0
+    worker_cpu = cpu_children() - c0
     assert summary["imported"] == n and not summary["failed"], summary
 
     print(
@@ -104,6 +130,13 @@ def bench_throughput(pdfs: list[Path], work: Path, repeat: int) -> Path:
     print(f"   imrdesk extract() loop, 1 process (reference) : {n / inproc:6.2f} letters/s  ({inproc:.1f} s)")
     print(f"   import_paths, 2 workers, into SQLite          : {n / imp:6.2f} letters/s  ({imp:.1f} s)")
     print(f"   speed-up over the bare loop: {bare / imp:.2f}x")
+    print(
+        f"   control, bare loop split over 2 processes     : {n / bare2:6.2f} letters/s "
+        f"({bare / bare2:.2f}x: the parallelism the machine gave at that moment)"
+    )
+    print(
+        f"   workers' CPU time {worker_cpu:.1f} s over {imp:.1f} s: {worker_cpu / imp:.2f} cores busy on average"
+    )
     return db
 
 
