@@ -596,7 +596,9 @@ class Store:
                 ).fetchall()
                 if others:
                     case_duplicate = True
-                    listed = ", ".join(f"#{i} ({f})" for i, f in others)
+                    listed = ", ".join(f"#{i} ({f})" for i, f in others[:5])
+                    if len(others) > 5:
+                        listed += f" and {len(others) - 5} more"
                     note = (
                         f"Case number {eff['case_number']} is also in letter {listed}, with different bytes: "
                         "check whether this is a re-issued or amended letter."
@@ -631,6 +633,10 @@ class Store:
         with self._lock:
             info = self.document_info(doc_id)
             data = self.document_bytes(doc_id)
+        if not data:
+            raise ValueError(
+                f"Letter #{doc_id}: the original file is not stored, so it cannot be read again."
+            )
         rec = extract(data, name=info["file_name"])
         return self.add_record(rec, data, source_path=info.get("source_path"), replace=True)
 
