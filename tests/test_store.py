@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 
 import pytest
 from openpyxl import load_workbook
@@ -374,6 +375,7 @@ def test_concurrent_writer_while_importing(tmp_path, corpus_pdfs):
                 except Exception as exc:  # pragma: no cover - this is what must not happen
                     errors.append(exc)
                 n += 1
+                time.sleep(0.002)  # a busy reviewer, but not a tight loop that could starve the importer
             errors.append(n)
 
         t = threading.Thread(target=correct)
