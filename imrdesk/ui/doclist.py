@@ -228,6 +228,8 @@ class DocumentList(QWidget):
         self.setObjectName("documentList")
         self.store = None
         self._all_rows: list[dict] = []
+        self._snippets: dict[int, str] = {}
+        self._total = 0
 
         self.search = QLineEdit(self)
         self.search.setObjectName("searchBox")
@@ -312,6 +314,7 @@ class DocumentList(QWidget):
             return
         self.search_error.setVisible(False)
         self._all_rows = rows
+        self._total = self.store.count_documents() if query else len(rows)
         self._snippets = snippets
         self._apply_filter()
 
@@ -319,7 +322,7 @@ class DocumentList(QWidget):
         key = self.filter.currentData() or "all"
         current = self.current_doc_id()
         rows = [r for r in self._all_rows if row_matches(r, key)]
-        snippets = getattr(self, "_snippets", {})
+        snippets = self._snippets
         self.view.selectionModel().blockSignals(True)
         self.model.set_rows(rows, snippets)
         row = self.model.row_of(current)
@@ -336,7 +339,7 @@ class DocumentList(QWidget):
             n = sum(1 for r in rows if row_matches(r, key))
             self.filter.setItemText(i, f"{label}  ({n})")
         shown = self.model.rowCount()
-        total = len(rows)
+        total = self._total
         checks = sum(r.get("low_confidence") or 0 for r in rows if not r.get("error"))
         if self.search.text().strip():
             text = f"{shown} of {total} letters match"

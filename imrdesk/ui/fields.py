@@ -926,17 +926,18 @@ class FieldPanel(QWidget):
 
     # ------------------------------------------------------------------ context menu
 
-    def _show_menu(self, path: str, pos: QPoint) -> None:
+    def field_menu(self, path: str) -> QMenu:
+        """The right-click menu of a field: its editor's own actions, then History, Accept, Show."""
         field = self.field(path)
         menu = QMenu(self)
         if field is not None and isinstance(field.widget, (QLineEdit, QPlainTextEdit)):
             standard = field.widget.createStandardContextMenu()
+            standard.setParent(menu, standard.windowFlags())
             for action in standard.actions():
                 if action.text().replace("&", "").startswith(("Undo", "Redo")):
-                    continue
+                    continue  # undo and redo are the window's correction history
                 menu.addAction(action)
             menu.addSeparator()
-            standard.setParent(menu)
         history = menu.addAction(icon("history"), "History…")
         history.setShortcut(QKeySequence("Ctrl+H"))
         history.triggered.connect(lambda: self.history_requested.emit(path))
@@ -945,5 +946,9 @@ class FieldPanel(QWidget):
         accept.triggered.connect(lambda: self.accept_requested.emit(path))
         locate = menu.addAction(icon("search"), "Show in letter")
         locate.triggered.connect(lambda: self.locate_requested.emit(path))
+        return menu
+
+    def _show_menu(self, path: str, pos: QPoint) -> None:
+        menu = self.field_menu(path)
         menu.exec(pos)
         menu.deleteLater()

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._stacks: dict[int, QUndoStack] = {}
         self._duplicates: list[tuple[str, str]] = []
         self.report_dialog: ImportReportDialog | None = None
+        self.last_import: dict | None = None
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 560)
@@ -391,7 +392,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has = self.record is not None
         stack = self.undo_group.activeStack()
-        self.act_undo.setEnabled(bool(stack and stack.canUndo()))
+        # Undo stays enabled with a letter open: it also throws away typing not yet saved.
+        self.act_undo.setEnabled(has)
         self.act_redo.setEnabled(bool(stack and stack.canRedo()))
         self.act_undo.setText(f"&Undo {stack.undoText()}" if stack and stack.canUndo() else "&Undo")
         self.act_redo.setText(f"&Redo {stack.redoText()}" if stack and stack.canRedo() else "&Redo")
@@ -545,9 +547,10 @@ class MainWindow(QMainWindow):
 
     def accept_and_next(self, path: str | None = None) -> None:
         """Accept the current value (or save the correction typed into it) and go to the next check.
-        With nothing left to check, mark the letter reviewed and open the next letter."""
+        Once nothing is left to check, the next Ctrl+Enter marks the letter reviewed and opens the next."""
         if self.record is None or self.doc_id is None:
             return
+        had_checks = bool(pending_paths(self.record))
         field = self.panel.focused_field()
         if field is not None and path in (None, field.path):
             if not field.commit():
@@ -566,6 +569,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Accepted {field_label(path)}.", 2500)
         if pending_paths(self.record):
             self.next_check(1)
+        elif had_checks:
+            self.statusBar().showMessage(
+                "Every low-confidence value is checked. Ctrl+Enter again marks the letter reviewed "
+                "and opens the next one.",
+                8000,
+            )
         else:
             self.mark_reviewed_and_next()
 
