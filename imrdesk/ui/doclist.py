@@ -81,7 +81,7 @@ class DocumentModel(QAbstractListModel):
         if role == ROW_ROLE:
             return row
         if role == SNIPPET_ROLE:
-            return self.snippets.get(row.get("id"))
+            return self.snippets.get(row.get("id")) or ""
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [row.get("file_name") or ""]
             if row.get("error"):

@@ -152,8 +152,12 @@ class ElidedLabel(QLabel):
 
 
 def _set_prop(widget: QWidget, name: str, value) -> None:
-    if widget.property(name) == value:
+    """Set a dynamic property the stylesheet reads, and re-polish when it changes (the last value is
+    remembered on the Python side: reading an unset Qt property costs a reference, see _refcounts)."""
+    known = widget.__dict__.setdefault("_style_props", {})
+    if name in known and known[name] == value:
         return
+    known[name] = value
     widget.setProperty(name, value)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
@@ -314,6 +318,7 @@ class ChoiceField(Field):
         super().__init__(spec, path, combo, parent)
         self.combo = combo
         self.options = {"sex": SEXES, "decision": DECISIONS, "priority": PRIORITIES}[spec.kind]
+        self.choices: list = []  # the value of each entry, by index
         combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         combo.setMinimumWidth(140)
         combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -321,24 +326,29 @@ class ChoiceField(Field):
         combo.activated.connect(lambda _index: self.commit())
 
     def _fill(self, value) -> None:
+        self.choices = [None, *self.options]
+        if value is not None and value not in self.options:
+            self.choices.append(value)  # a value the letter states outside the usual ones
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem("—", None)
-        for option in self.options:
-            self.combo.addItem(option, option)
-        if value is not None and value not in self.options:
-            self.combo.addItem(str(value), value)
+        self.combo.addItems(["—" if v is None else str(v) for v in self.choices])
         self.combo.blockSignals(False)
 
     def show(self, value) -> None:
-        if value is not None and self.combo.findData(value) < 0:
+        if value not in self.choices:
             self._fill(value)
         self.combo.blockSignals(True)
-        self.combo.setCurrentIndex(max(0, self.combo.findData(value)))
+        self.combo.setCurrentIndex(self.choices.index(value))
         self.combo.blockSignals(False)
 
     def read(self):
-        return self.combo.currentData()
+        index = self.combo.currentIndex()
+        return self.choices[index] if 0 <= index < len(self.choices) else None
+
+    def select(self, value) -> None:
+        """Choose ``value`` as the reviewer would (tests, keyboard helpers) and commit it."""
+        self.combo.setCurrentIndex(self.choices.index(value))
+        self.commit()
 
 
 class TextField(Field):
@@ -810,10 +820,7 @@ class FieldPanel(QWidget):
             color = {"Upheld": "#9a3412", "Overturned": "#15803d"}.get(value, "#334155")
             cell.setForeground(QBrush(QColor(color)))
         cell.setText(text or "—")
-        if needs_check(record, path):
-            cell.setBackground(QBrush(QColor(255, 236, 204)))
-        else:
-            cell.setData(Qt.ItemDataRole.BackgroundRole, None)
+        cell.setBackground(QBrush(QColor(255, 236, 204)) if needs_check(record, path) else QBrush())
         conf = confidence(record, path)
         if conf is not None:
             tip = f"{tip}\n\nExtraction confidence {conf:.0%}"
