@@ -84,4 +84,4 @@ def test_main_py_opens_the_window_and_stays_up(xvfb_display, tmp_path):
     assert "platform plugin" not in err, err
     assert db.is_file()  # the window opened its database
     if titles:
-        assert '"imrdesk"' in titles or "imrdesk\"" in titles, titles
+        assert '"imrdesk"' in titles or 'imrdesk"' in titles, titles

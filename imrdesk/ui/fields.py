@@ -573,9 +573,9 @@ class FieldPanel(QWidget):
         self.flag_button.clicked.connect(
             lambda checked: self.status_requested.emit("flagged" if checked else "in_review")
         )
-        top.addWidget(self.title, 1)
+        top.addWidget(self.title)
         top.addWidget(self.status_chip, 0, Qt.AlignmentFlag.AlignVCenter)
-        top.addSpacing(6)
+        top.addStretch(1)
         top.addWidget(self.reviewed_button)
         top.addWidget(self.flag_button)
         self.subtitle = QLabel("", header)
@@ -714,6 +714,7 @@ class FieldPanel(QWidget):
                 field.set_value(None)
             return
         self._refresh()
+        self.tabs.setEnabled(not record.get("error"))  # a letter that failed to import has nothing to edit
         if record.get("items"):
             self.table.selectRow(0)
             self.select_item(0)
@@ -900,14 +901,43 @@ class FieldPanel(QWidget):
             return False
         widget = focus_widget(field)
         scroll = self.detail_scroll if parsed else self.letter_scroll
-        QTimer.singleShot(0, lambda: scroll.ensureWidgetVisible(field.widget, 20, 40))
-        scroll.ensureWidgetVisible(field.widget, 20, 40)
+        self._reveal(scroll, field.widget)
         self._current_path = path
         widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
         if isinstance(widget, QLineEdit):
             widget.selectAll()
         self.field_focused.emit(path)
         return True
+
+    def _reveal(self, scroll: QScrollArea, widget: QWidget) -> None:
+        """Scroll a whole field (with its label) into view, now and again once its tab's layout has
+        settled: editors that grow with their text change height when a tab is first shown."""
+
+        def show() -> None:
+            body = scroll.widget()
+            if body is None or not body.isAncestorOf(widget):
+                return
+            target = widget
+            group = widget.parentWidget()
+            while group is not None and not isinstance(group, QGroupBox):
+                group = group.parentWidget()
+            if group is not None and group.height() + 40 <= scroll.viewport().height():
+                target = group  # the whole section when it fits: a guideline with its sources and citations
+            top = target.mapTo(body, target.rect().topLeft()).y() - 28
+            bottom = top + target.height() + 28 + 16
+            bar = scroll.verticalScrollBar()
+            view = scroll.viewport().height()
+            if top < bar.value():
+                bar.setValue(top)
+            elif bottom > bar.value() + view:
+                bar.setValue(min(top, bottom - view))
+
+        body = scroll.widget()
+        if body is not None and body.layout() is not None:
+            body.layout().activate()
+        show()
+        for delay in (0, 40):
+            QTimer.singleShot(delay, scroll, show)  # dropped if the panel is gone by then
 
     def focused_field(self) -> Field | None:
         focus = QApplication.focusWidget()

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 
 class ImportWorker(QObject):
@@ -122,6 +122,7 @@ class ImportProgress(QWidget):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelImport")
         self.cancel_button.setToolTip("Stop the import; letters already imported stay")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         row.addWidget(self.label)
         row.addWidget(self.bar)
         row.addWidget(self.cancel_button)

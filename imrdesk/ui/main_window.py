@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._update_central()
         if self.documents.doc_ids():
             self.documents.select_row(0)
+        self.documents.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_title()
         self._update_actions()
 
