@@ -25,6 +25,7 @@ from imrdesk.extract.document import TEXT_GRID, normalize  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 from imrdesk.ui import resources  # noqa: E402
 from imrdesk.ui.app import configure  # noqa: E402
+from imrdesk.ui.doclist import MARK_OPEN, SNIPPET_ROLE  # noqa: E402
 from imrdesk.ui.main_window import MainWindow  # noqa: E402
 from imrdesk.ui.record import pending_paths  # noqa: E402
 
@@ -216,6 +217,47 @@ def test_pages_render_at_zoom_times_device_pixel_ratio(open_window, tmp_path):
     assert view.current_page == 2
     window.act_prev_page.trigger()
     assert view.current_page == 1
+
+
+HIGH_DPI_SCRIPT = """
+import json, os, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import imrdesk.ui
+from imrdesk.ui.viewer import PageViewer
+viewer = PageViewer()
+viewer.resize(800, 900)
+viewer.show()
+app.processEvents()
+viewer.show_letter("pdf", open(sys.argv[1], "rb").read())
+app.processEvents()
+viewer.view.viewport().repaint()
+viewer.view.flush_renders()
+pixmap = viewer.view.cached_pixmap(0)
+print(json.dumps({"dpr": viewer.view.viewport().devicePixelRatioF(), "zoom": viewer.view.zoom,
+                  "pixels": pixmap.width(), "points": viewer.view.pages[0].width}))
+"""
+
+
+def test_pages_are_crisp_on_a_high_dpi_screen():
+    """At a device pixel ratio of 2 a page is rendered with twice the pixels of its size on screen."""
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"}
+    out = subprocess.run(
+        [sys.executable, "-c", HIGH_DPI_SCRIPT, str(PDF)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["dpr"] == 2.0
+    assert abs(seen["pixels"] - seen["points"] * seen["zoom"] * 2) <= 2
 
 
 # ---------------------------------------------------------------------------------------- corrections
@@ -577,6 +619,17 @@ def test_search_and_status_filters(open_window, tmp_path):
     assert docs.doc_ids() == [ids[1]]
     assert window.doc_id == ids[1]
     assert "1 of 3" in docs.footer.text()
+    docs.search.setText("lumbar")
+    docs._search_now()
+    assert ids[2] in docs.doc_ids()
+    snippet = docs.model.data(docs.model.index(docs.doc_ids().index(ids[2])), SNIPPET_ROLE)
+    assert "lumbar" in snippet.lower() and MARK_OPEN in snippet  # the matched word is marked (drawn bold)
+    docs.view.viewport().repaint()
+    docs.search.setFocus()
+    key(docs.search, Qt.Key.Key_Escape)  # Esc clears the search
+    assert docs.search.text() == "" and docs.model.rowCount() == 3
+    key(docs.search, Qt.Key.Key_Escape)  # and, once empty, goes back to the list
+    assert focus() is docs.view
     docs.search.setText('"unclosed')
     docs._search_now()
     assert docs.search_error.isVisible() and "quote" in docs.search_error.text()
@@ -603,10 +656,15 @@ def test_window_geometry_and_splitters_persist(open_window, tmp_path):
     window.splitter.setSizes([330, 520, 550])
     sizes = window.splitter.sizes()
     window.settings.setValue("folders/last", str(tmp_path))
+    window.act_zoom_in.trigger()
+    zoom = window.viewer.view.zoom
+    geometry = window.geometry()
     window.close()
     again = open_window()
     assert again.splitter.sizes() == sizes
     assert again.last_folder() == str(tmp_path)
+    assert again.viewer.view.zoom == pytest.approx(zoom) and not again.viewer.view.fit_width
+    assert again.geometry().size() == geometry.size()
 
 
 def test_resource_path_from_source_and_frozen(monkeypatch, tmp_path):
@@ -656,3 +714,22 @@ def test_a_long_session_does_not_exhaust_reference_counts(qapp):
         emitter.ping.emit()
         editor.setText("x")
     assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
+
+
+def test_items_table_follows_the_keyboard_and_shows_each_item_on_the_page(open_window, tmp_path):
+    add_letters(tmp_path / "imrdesk.db", PDF)
+    window = open_window()
+    assert window.viewer.view.highlight_rects() == []  # opening a letter highlights nothing
+    assert window.viewer.view.current_page == 1
+    key(focus(), Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # the items tab
+    table = window.panel.table
+    table.setFocus()
+    key(table, Qt.Key.Key_Down)
+    assert window.panel.current_item == 1
+    assert window.panel.detail_group.title() == "Item 2 of 2"
+    ((page, rect),) = window.viewer.view.highlight_rects()
+    prov = window.record["provenance"]["items[1].treatment"]
+    assert page == prov["page"] and list(rect) == prov["boxes"][0]
+    assert (
+        window.panel.field("items[1].treatment").edit.toPlainText() == window.record["items"][1]["treatment"]
+    )

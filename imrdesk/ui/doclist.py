@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -95,7 +95,7 @@ class DocumentModel(QAbstractListModel):
                     lines.append(f"Decided {row['decision_date']}")
             snippet = self.snippets.get(row.get("id"))
             if snippet:
-                lines.append(f"“{snippet}”")
+                lines.append(f"“{snippet.replace(MARK_OPEN, '').replace(MARK_CLOSE, '')}”")
             return "\n".join(line for line in lines if line)
         return None
 
@@ -208,14 +208,41 @@ class DocumentDelegate(QStyledItemDelegate):
         snippet = index.data(SNIPPET_ROLE)
         if snippet:
             y3 = y2 + fm.height() + 4
-            italic = QFont(font)
-            italic.setItalic(True)
-            painter.setFont(italic)
-            painter.setPen(QColor("#6b7280"))
-            ifm = QFontMetrics(italic)
-            text = ifm.elidedText(" ".join(snippet.split()), Qt.TextElideMode.ElideRight, right - x)
-            painter.drawText(QRect(x, y3, right - x, fm.height()), Qt.AlignmentFlag.AlignVCenter, text)
+            draw_marked(painter, QRect(x, y3, right - x, fm.height()), snippet, font)
         painter.restore()
+
+
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"  # around the matched words in search snippets
+
+
+def draw_marked(painter: QPainter, rect: QRect, snippet: str, font: QFont) -> None:
+    """A search snippet on one line: matched words bold and dark, the rest grey italic, elided at the end."""
+    plain = QFont(font)
+    plain.setItalic(True)
+    strong = QFont(font)
+    strong.setBold(True)
+    x = rect.left()
+    text = " ".join(snippet.split())
+    parts = []
+    for i, chunk in enumerate(text.split(MARK_OPEN)):
+        hit, _, rest = chunk.partition(MARK_CLOSE) if i else ("", "", chunk)
+        if hit:
+            parts.append((hit, True))
+        if rest:
+            parts.append((rest, False))
+    for piece, matched in parts:
+        f = strong if matched else plain
+        metrics = QFontMetrics(f)
+        room = rect.right() - x
+        if room <= metrics.horizontalAdvance("…"):
+            break
+        shown = metrics.elidedText(piece, Qt.TextElideMode.ElideRight, room)
+        painter.setFont(f)
+        painter.setPen(QColor("#1f2937" if matched else "#6b7280"))
+        painter.drawText(QRect(x, rect.top(), room, rect.height()), Qt.AlignmentFlag.AlignVCenter, shown)
+        if shown != piece:
+            break
+        x += metrics.horizontalAdvance(piece)
 
 
 class DocumentList(QWidget):
@@ -242,6 +269,7 @@ class DocumentList(QWidget):
         self._search_timer.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._search_now)
+        self.search.installEventFilter(self)
 
         self.filter = QComboBox(self)
         self.filter.setObjectName("statusFilter")
@@ -285,6 +313,17 @@ class DocumentList(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.footer)
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        """Esc in the search box clears the search, or (when empty) goes back to the list."""
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+            if self.search.text():
+                self.search.clear()
+                self._search_now()
+            else:
+                self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        return super().eventFilter(obj, event)
+
     # ------------------------------------------------------------------ data
 
     def set_store(self, store) -> None:
@@ -306,7 +345,7 @@ class DocumentList(QWidget):
         try:
             rows = self.store.list_documents(query=query, limit=100000)
             if query:
-                for hit in self.store.search(query, limit=500):
+                for hit in self.store.search(query, limit=500, markers=(MARK_OPEN, MARK_CLOSE)):
                     snippets.setdefault(hit["doc_id"], hit.get("snippet") or "")
         except SearchError as exc:
             self.search_error.setText(str(exc))

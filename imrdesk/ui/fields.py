@@ -650,8 +650,7 @@ class FieldPanel(QWidget):
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         head.setSectionResizeMode(len(ITEM_COLUMNS) - 1, QHeaderView.ResizeMode.Interactive)
         head.resizeSection(len(ITEM_COLUMNS) - 1, 110)
-        self.table.currentCellChanged.connect(lambda row, _c, _r, _pc: self.select_item(row))
-        self.table.cellClicked.connect(self._on_cell)
+        self.table.currentCellChanged.connect(lambda row, column, _r, _c: self._on_cell(row, column))
 
         detail_scroll = QScrollArea(split)
         detail_scroll.setObjectName("detailScroll")
@@ -716,7 +715,9 @@ class FieldPanel(QWidget):
         self._refresh()
         self.tabs.setEnabled(not record.get("error"))  # a letter that failed to import has nothing to edit
         if record.get("items"):
-            self.table.selectRow(0)
+            self.table.blockSignals(True)
+            self.table.setCurrentCell(0, 0)
+            self.table.blockSignals(False)
             self.select_item(0)
         else:
             self.select_item(-1)
@@ -866,8 +867,11 @@ class FieldPanel(QWidget):
                 label.set_state("low" if needs_check(record, item_path(row, key)) else "")
 
     def _on_cell(self, row: int, column: int) -> None:
+        """A cell chosen in the items table (mouse or arrow keys): show that item and that value."""
         self.select_item(row)
-        self.field_focused.emit(item_path(row, ITEM_COLUMNS[column][1]))
+        if self.table.hasFocus() and 0 <= row and 0 <= column < len(ITEM_COLUMNS):
+            self._current_path = item_path(row, ITEM_COLUMNS[column][1])
+            self.field_focused.emit(self._current_path)
 
     # ------------------------------------------------------------------ focus & navigation
 

@@ -304,6 +304,8 @@ class MainWindow(QMainWindow):
             value = s.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
                 splitter.restoreState(value)
+        if not s.value("viewer/fit_width", True, type=bool):
+            self.viewer.view.set_zoom(s.value("viewer/zoom", 1.0, type=float))
 
     def save_settings(self) -> None:
         s = self.settings
@@ -311,6 +313,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("splitter/main", self.splitter.saveState())
         s.setValue("splitter/items", self.panel.items_splitter.saveState())
+        s.setValue("viewer/fit_width", self.viewer.view.fit_width)
+        s.setValue("viewer/zoom", self.viewer.view.zoom)
         s.sync()
 
     def last_folder(self) -> str:

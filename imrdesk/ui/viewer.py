@@ -407,6 +407,14 @@ class LetterView(QGraphicsView):
         self.scale(zoom, zoom)
         self.zoom_changed.emit(zoom)
         self._update_current_page()
+        self._request_visible()
+
+    def _request_visible(self) -> None:
+        """Ask for sharp renderings of the pages in view at the current zoom (drawn when ready)."""
+        if self.source is None or self.source.kind != "pdf":
+            return
+        for index in self.visible_pages():
+            self.pixmap_for(index, self.render_scale())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
