@@ -733,3 +733,24 @@ def test_items_table_follows_the_keyboard_and_shows_each_item_on_the_page(open_w
     assert (
         window.panel.field("items[1].treatment").edit.toPlainText() == window.record["items"][1]["treatment"]
     )
+
+
+def test_mark_reviewed_opens_the_next_letter_to_review(open_window, tmp_path):
+    db = tmp_path / "imrdesk.db"
+    first, second, third = add_letters(db, PDF, PDF_TWO_CHECKS, TXT)
+    with Store(db) as store:
+        store.set_status(second, "reviewed")
+    window = open_window(db)
+    docs = window.documents
+    docs.filter.setCurrentIndex(docs.filter.findData("to_review"))
+    assert docs.doc_ids() == [first, third] and window.doc_id == first
+    key(focus(), Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.doc_id == third  # the reviewed letter in between is skipped
+    assert docs.doc_ids() == [third]  # and the reviewed one leaves the "To review" list
+    assert window.panel.reviewed_button.isChecked() is False
+    key(focus(), Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert docs.doc_ids() == []
+    assert docs.placeholder.isVisible() and "Nothing left to review" in docs.placeholder.text()
+    assert window.doc_id is None and window.windowTitle() == "imrdesk"
+    with Store(db) as fresh:
+        assert {fresh.record(d)["review_status"] for d in (first, second, third)} == {"reviewed"}

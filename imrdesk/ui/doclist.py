@@ -296,6 +296,11 @@ class DocumentList(QWidget):
 
         self.footer = QLabel("", self)
         self.footer.setObjectName("listFooter")
+        self.placeholder = QLabel("", self)
+        self.placeholder.setObjectName("listPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setVisible(False)
 
         top = QFrame(self)
         top.setObjectName("listTop")
@@ -311,6 +316,7 @@ class DocumentList(QWidget):
         layout.setSpacing(0)
         layout.addWidget(top)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.footer)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
@@ -387,6 +393,18 @@ class DocumentList(QWidget):
         if checks:
             text += f"  ·  ⚠ {checks} to check"
         self.footer.setText(text)
+        empty = shown == 0
+        if empty:
+            key = self.filter.currentData() or "all"
+            if self.search.text().strip():
+                message = "No letter matches this search."
+            elif key == "to_review" and total:
+                message = "✓ Nothing left to review here."
+            else:
+                message = "No letters in this list."
+            self.placeholder.setText(message)
+        self.view.setVisible(not empty)
+        self.placeholder.setVisible(empty)
 
     def update_row(self, row: dict) -> None:
         """Replace one letter's row in place (after a correction or a status change)."""

@@ -563,14 +563,9 @@ class MainWindow(QMainWindow):
             path = field.path
         path = path or self.panel.current_path()
         if path and needs_check(self.record, path):
-            value = get_value(self.record, path)
-            try:
-                self.store.set_value(self.doc_id, path, value)
-                self._start_review(self.doc_id)
-            except (ValueError, KeyError) as exc:
-                self.statusBar().showMessage(str(exc), 8000)
+            # Accepting is a correction to the same value: audited, and the value counts as checked.
+            if not self.write_value(self.doc_id, path, get_value(self.record, path)):
                 return
-            self._reload(self.doc_id)
             self.statusBar().showMessage(f"Accepted {field_label(path)}.", 2500)
         if pending_paths(self.record):
             self.next_check(1)
@@ -595,24 +590,28 @@ class MainWindow(QMainWindow):
         self._reload(self.doc_id)
 
     def mark_reviewed_and_next(self) -> None:
+        """Mark the letter reviewed and open the next letter of the list still to review (wrapping)."""
         if self.doc_id is None or (self.record or {}).get("error"):
             return
         self.panel.commit_pending()
-        ids = self.documents.doc_ids()
-        position = ids.index(self.doc_id) if self.doc_id in ids else -1
-        following = ids[position + 1 :] + ids[:position] if position >= 0 else ids
         reviewed = self.doc_id
+        rows = self.documents.model.rows
+        ids = [r.get("id") for r in rows]
+        start = ids.index(reviewed) + 1 if reviewed in ids else 0
+        waiting = [
+            r.get("id") for r in rows[start:] + rows[:start] if r.get("status") in ("new", "in_review")
+        ]
         self.set_status("reviewed")
-        name = (self.record or {}).get("case_number") or "Letter"
-        self.documents.refresh()
-        target = next((d for d in following if d in self.documents.doc_ids() and d != reviewed), None)
-        if target is not None and position + 1 < len(ids):
+        name = (self.record or {}).get("case_number") or "The letter"
+        target = next((d for d in waiting if d != reviewed), None)
+        if target is not None:
             self.documents.select_doc(target)
             self.statusBar().showMessage(f"{name} marked reviewed.", 4000)
         else:
             self.statusBar().showMessage(
-                f"{name} marked reviewed — that was the last letter in this list.", 6000
+                f"{name} marked reviewed — that was the last letter to review in this list.", 6000
             )
+        self.documents.refresh()  # a "To review" list lets the reviewed letter go
 
     def toggle_flag(self) -> None:
         if self.record is None:
