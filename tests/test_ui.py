@@ -754,3 +754,17 @@ def test_mark_reviewed_opens_the_next_letter_to_review(open_window, tmp_path):
     assert window.doc_id is None and window.windowTitle() == "imrdesk"
     with Store(db) as fresh:
         assert {fresh.record(d)["review_status"] for d in (first, second, third)} == {"reviewed"}
+
+
+def test_a_database_that_is_not_imrdesks_is_refused_with_a_message(tmp_path, monkeypatch):
+    import sqlite3
+
+    from imrdesk.ui.app import run_gui
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+    assert run_gui(db=str(other)) == 1
+    assert shown and "other.db" in shown[0][1]

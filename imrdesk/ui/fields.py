@@ -9,6 +9,7 @@ values carry a check mark.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
@@ -236,9 +237,9 @@ class Field(QObject):
         self.label.set_state(state)
         _set_prop(self.widget, "state", state)
         tip = [field_label(self.path)]
-        if corrected:
+        if corrected:  # the store reports a corrected value with confidence 1: say who, not how sure
             tip.append("Checked by a reviewer (right-click → History).")
-        if conf is not None:
+        elif conf is not None:
             line = f"Extraction confidence {conf:.0%}"
             if conf < REVIEW_THRESHOLD and not corrected:
                 line += (
@@ -450,12 +451,8 @@ class CitationsView(QLabel):
             return
         rows = []
         for c in citations:
-            rows.append(f"<div style='margin:1px 0'>• {_html(citation_text(c))}</div>")
+            rows.append(f"<div style='margin:1px 0'>• {html.escape(citation_text(c), quote=False)}</div>")
         self.setText("".join(rows))
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _align_labels(body: QWidget) -> None:
@@ -824,7 +821,9 @@ class FieldPanel(QWidget):
         cell.setText(text or "—")
         cell.setBackground(QBrush(QColor(255, 236, 204)) if needs_check(record, path) else QBrush())
         conf = confidence(record, path)
-        if conf is not None:
+        if is_corrected(record, path):
+            tip = f"{tip}\n\nChecked by a reviewer"
+        elif conf is not None:
             tip = f"{tip}\n\nExtraction confidence {conf:.0%}"
         cell.setToolTip(tip.strip())
 
