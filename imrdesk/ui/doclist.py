@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from .icons import icon
-from .record import STATUS_LABELS, decision_summary
+from .record import STATUS_LABELS, decision_summary, error_message
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -55,14 +55,6 @@ def row_matches(row: dict, key: str) -> bool:
     return status == key
 
 
-def error_text(error) -> str:
-    if not error:
-        return ""
-    if isinstance(error, dict):
-        return error.get("message") or error.get("code") or "Import failed"
-    return str(error)
-
-
 class DocumentModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -85,7 +77,7 @@ class DocumentModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [row.get("file_name") or ""]
             if row.get("error"):
-                lines.append(error_text(row["error"]))
+                lines.append(error_message(row["error"]))
             else:
                 lines.append(decision_summary(row.get("upheld") or 0, row.get("overturned") or 0))
                 low = row.get("low_confidence") or 0
@@ -184,7 +176,7 @@ class DocumentDelegate(QStyledItemDelegate):
         painter.setFont(font)
         if status == "failed":
             painter.setPen(QColor("#b91c1c"))
-            text = fm.elidedText(error_text(row.get("error")), Qt.TextElideMode.ElideRight, right - x)
+            text = fm.elidedText(error_message(row.get("error")), Qt.TextElideMode.ElideRight, right - x)
             painter.drawText(QRect(x, y2, right - x, fm.height()), Qt.AlignmentFlag.AlignVCenter, text)
         else:
             low = row.get("low_confidence") or 0

@@ -52,6 +52,7 @@ from .record import (
     SOURCE_FAMILIES,
     STATUS_LABELS,
     FieldSpec,
+    citation_anchor,
     citation_text,
     confidence,
     decision_summary,
@@ -887,8 +888,7 @@ class FieldPanel(QWidget):
         if parsed is None:
             return self.fields.get(path)
         index, key = parsed
-        if key.endswith("_citations"):
-            key = key[: -len("_citations")] + "_guideline"
+        key = citation_anchor(key)  # citations are edited through their guideline paragraph
         if key not in self.item_fields:
             return None
         if self.current_item != index:

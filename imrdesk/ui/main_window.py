@@ -24,14 +24,14 @@ from .fields import FieldPanel
 from .icons import app_icon, icon
 from .importing import ImportController, ImportProgress
 from .record import (
-    citation_anchor,
+    error_message,
     field_label,
     field_order,
+    field_provenance,
     get_value,
     is_corrected,
     needs_check,
     pending_paths,
-    provenance,
 )
 from .resources import sample_letters
 from .viewer import PageViewer
@@ -362,10 +362,10 @@ class MainWindow(QMainWindow):
         error = record.get("error") or info.get("error")
         title = info.get("file_name") or ""
         if not data:
-            self.viewer.show_message(_error_message(error) or "The file is empty.")
+            self.viewer.show_message(error_message(error) or "The file is empty.")
         elif self.viewer.show_letter(info.get("kind") or "pdf", data, title) is not None:
             self.viewer.show_message(
-                "This letter cannot be displayed.\n\n" + (_error_message(error) or "The file is damaged.")
+                "This letter cannot be displayed.\n\n" + (error_message(error) or "The file is damaged.")
             )
         self.panel.set_record(record, notes=info.get("notes") or [])
         self.undo_group.setActiveStack(self._stack(doc_id))
@@ -428,10 +428,14 @@ class MainWindow(QMainWindow):
     def _on_field_focused(self, path: str) -> None:
         if self.record is None:
             return
-        prov = provenance(self.record, path) or provenance(self.record, citation_anchor(path))
-        self.viewer.view.show_boxes(prov, low=needs_check(self.record, path))
-        if prov is None and self.viewer.view.page_count:
+        if not self._show_field(path, scroll=True) and self.viewer.view.page_count:
             self.statusBar().showMessage(f"{field_label(path)}: not found in the letter.", 3000)
+
+    def _show_field(self, path: str, *, scroll: bool) -> bool:
+        """Highlight a value's words on the page (warning colour while it still needs a check)."""
+        prov = field_provenance(self.record, path)
+        self.viewer.view.show_boxes(prov, low=needs_check(self.record, path), scroll=scroll)
+        return prov is not None
 
     def _on_value_committed(self, path: str, value) -> None:
         if self.record is None or self.doc_id is None:
@@ -483,8 +487,7 @@ class MainWindow(QMainWindow):
         self.panel.update_record(self.record, notes=info.get("notes") or [])
         current = self.panel.current_path()
         if current:
-            prov = provenance(self.record, current) or provenance(self.record, citation_anchor(current))
-            self.viewer.view.show_boxes(prov, low=needs_check(self.record, current), scroll=False)
+            self._show_field(current, scroll=False)
         self._update_title()
         self._update_actions()
 
@@ -744,11 +747,3 @@ class MainWindow(QMainWindow):
         self.viewer.clear()
         self.store.close()
         super().closeEvent(event)
-
-
-def _error_message(error) -> str:
-    if not error:
-        return ""
-    if isinstance(error, dict):
-        return error.get("message") or error.get("code") or ""
-    return str(error)

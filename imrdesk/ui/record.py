@@ -215,6 +215,20 @@ def citation_text(citation: dict) -> str:
     return f"{source} — {text}" if source and text else source or text
 
 
+def field_provenance(record: dict, path: str) -> dict | None:
+    """Where a value stands in the letter; citations stand where their guideline paragraph does."""
+    return provenance(record, path) or provenance(record, citation_anchor(path))
+
+
+def error_message(error) -> str:
+    """The person-readable message of a record's or a list row's ``error`` ("" when there is none)."""
+    if not error:
+        return ""
+    if isinstance(error, dict):
+        return error.get("message") or error.get("code") or "Import failed"
+    return str(error)
+
+
 def citation_anchor(path: str) -> str:
     """Citations are parsed from their guideline paragraph: that paragraph is where they are edited."""
     if path.endswith("_citations"):
