@@ -81,10 +81,6 @@ class ImportController(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
-    @property
-    def cancelling(self) -> bool:
-        return self._cancel.is_set()
-
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker thread ends (closing the window mid-import)."""
         if self._thread is None:

@@ -13,7 +13,6 @@ SOURCE_FAMILIES = ("MTUS", "ACOEM", "ODG", "OTHER")
 SEXES = ("female", "male")
 DECISIONS = ("Upheld", "Overturned")
 PRIORITIES = ("Standard", "Expedited")
-STATUSES = ("new", "in_review", "reviewed", "flagged")
 STATUS_LABELS = {
     "new": "New",
     "in_review": "In review",

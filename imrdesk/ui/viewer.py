@@ -8,7 +8,6 @@ the virtual monospace pages of :data:`imrdesk.extract.document.TEXT_GRID`.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
@@ -243,7 +242,6 @@ class LetterView(QGraphicsView):
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(0)
         self._render_timer.timeout.connect(self._render_next)
-        self.render_stats: list[float] = []  # seconds per page render (benchmarks)
         self.verticalScrollBar().valueChanged.connect(self._update_current_page)
 
     # ------------------------------------------------------------------ document
@@ -323,10 +321,6 @@ class LetterView(QGraphicsView):
         while self._wanted:
             self._render_next()
 
-    def cached_scale(self, index: int) -> float | None:
-        cached = self._cache.get(index)
-        return cached[0] if cached else None
-
     def cached_pixmap(self, index: int) -> QPixmap | None:
         cached = self._cache.get(index)
         return cached[1] if cached else None
@@ -345,7 +339,6 @@ class LetterView(QGraphicsView):
             self._render_timer.start()
 
     def _render(self, index: int, scale: float) -> None:
-        started = time.perf_counter()
         image = self.source.render(index, scale)
         pixmap = QPixmap.fromImage(image)
         old = self._cache.pop(index, None)
@@ -356,7 +349,6 @@ class LetterView(QGraphicsView):
         while self._cache_bytes > CACHE_BUDGET and len(self._cache) > 1:
             _, (_, evicted) = self._cache.popitem(last=False)
             self._cache_bytes -= _pixmap_bytes(evicted)
-        self.render_stats.append(time.perf_counter() - started)
         if index < len(self.pages):
             self.pages[index].update()
 
