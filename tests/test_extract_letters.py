@@ -310,3 +310,15 @@ def test_2013_notice_rationale_pages_fill_guidelines_and_rationale():
     assert first["rationale"].startswith("The records do not show")
     assert second["maximus_sources"] == [] and second["rationale"].startswith("As the program itself")
     assert rec["findings"] == []
+
+
+def test_diagnoses_keep_icd_names_whole():
+    from imrdesk.extract.summary import split_list
+
+    text = "strain of muscle and or tendon of wrist, strain of unspecified muscle, fascia and tendon at upper arm level; lumbar sprain and strain, and neck pain."
+    assert split_list(text) == [
+        "strain of muscle and or tendon of wrist",
+        "strain of unspecified muscle, fascia and tendon at upper arm level",
+        "lumbar sprain and strain",
+        "neck pain",
+    ]

@@ -154,8 +154,10 @@ _DIAGNOSES = [
 
 def split_list(text: str) -> list[str]:
     text = re.sub(r"\s+", " ", text).strip(" .;:")
-    parts = re.split(r";\s*|,\s*(?:and\s+)?|\s+and\s+(?=[a-z]*\s*[a-z])", text)
-    return [p.strip(" .") for p in parts if len(p.strip(" .")) > 1]
+    # ICD-10 names hold their own commas and "and": "strain of muscle, fascia and tendon of lower back".
+    text = re.sub(r"(muscle), (fascia) and (tendon)", "\\1\x00 \\2 and \\3", text, flags=re.I)
+    parts = re.split(r";\s*|,\s*(?:and\s+)?", text)
+    return [p.replace("\x00", ",").strip(" .") for p in parts if len(p.strip(" .")) > 1]
 
 
 def find_diagnoses(text: str) -> Found | None:
