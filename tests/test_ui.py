@@ -445,7 +445,7 @@ def test_shortcuts_dialog_lists_the_review_keys(open_window, tmp_path):
     keys = dict(dialog.entries)
     assert keys["Next value to check"] == "F8"
     assert keys["Next letter"] == "Alt+Down"
-    assert "Ctrl+Return" in keys["Accept value and go to the next"]
+    assert keys["Accept value and go to the next"].startswith("Ctrl+Return")
     assert keys["Mark letter reviewed and open the next"] == "Ctrl+R"
     assert "Ctrl+Z" in keys["Undo"]
     dialog.close()
@@ -572,7 +572,7 @@ def test_duplicates_are_reported(open_window, tmp_path, qtbot):
     result = wait_import(qtbot, window)
     assert result["duplicates"] == 1 and result["imported"] == 0
     report = window.report_dialog
-    assert report.table.item(0, 1).text() == "duplicate"
+    assert report.table.item(0, 1).text() == "Already imported"
     assert "Already in the database" in report.table.item(0, 2).text()
     assert "already in the database" in report.summary.text()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -24,12 +24,21 @@ from imrdesk import __version__
 from .record import display_value, field_label
 
 
+class _Table(QTableWidget):
+    """A read-only table whose rows grow to their wrapped text at every width."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self.resizeRowsToContents()
+
+
 def _table(headers: list[str], rows: list[list[str]], parent: QWidget) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers), parent)
+    table = _Table(len(rows), len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
     table.setWordWrap(True)
@@ -99,35 +108,54 @@ class HistoryDialog(QDialog):
 
 
 class ShortcutsDialog(QDialog):
-    """Every keyboard shortcut of the window, grouped as in the menus (F1)."""
+    """Every keyboard shortcut of the window, by menu, the review keys first (F1)."""
+
+    FIRST = ("Review", "Edit", "View", "File", "Help")
 
     def __init__(self, groups: list[tuple[str, list[QAction]]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts — imrdesk")
-        self.resize(560, 640)
+        self.resize(540, 720)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "Review a letter without the mouse: <b>F8</b> goes to the next value to check, "
-            "<b>Ctrl+Enter</b> accepts it (or saves your correction) and moves on; at the end of a letter it "
-            "marks the letter reviewed and opens the next one."
+            "Review a letter without the mouse: <b>F8</b> goes to the next value to check; "
+            "<b>Ctrl+Enter</b> accepts it (or saves what you typed) and goes on to the next. Once every "
+            "value is checked, <b>Ctrl+Enter</b> (or <b>Ctrl+R</b>) marks the letter reviewed and opens "
+            "the next letter to review."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        order = {name: i for i, name in enumerate(self.FIRST)}
         rows: list[list[str]] = []
+        sections: list[int] = []
         self.entries: list[tuple[str, str]] = []
-        for group, actions in groups:
-            for action in actions:
-                keys = action.shortcuts()
-                if not keys:
-                    continue
+        for group, actions in sorted(groups, key=lambda g: order.get(g[0], len(order))):
+            listed = [a for a in actions if a.shortcuts()]
+            if not listed:
+                continue
+            sections.append(len(rows))
+            rows.append([group, ""])
+            for action in listed:
                 text = action.text().replace("&", "").rstrip(".…")
-                seq = ",  ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
-                rows.append([group, text, seq])
+                seq = "   or   ".join(
+                    k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+                )
+                rows.append([text, seq])
                 self.entries.append((text, seq))
-        self.table = _table(["", "Action", "Keys"], rows, self)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = _table(["Action", "Keys"], rows, self)
+        self.table.horizontalHeader().setVisible(False)
+        for row in sections:
+            self.table.setSpan(row, 0, 1, 2)
+            cell = self.table.item(row, 0)
+            font = cell.font()
+            font.setBold(True)
+            cell.setFont(font)
+            cell.setForeground(QColor("#1d4ed8"))
+        self.table.setAlternatingRowColors(False)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
@@ -152,14 +180,31 @@ class ImportReportDialog(QDialog):
         self.summary = QLabel(import_summary(result), self)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        rows = [[_name(f), code or "", message or ""] for f, code, message in failed]
-        rows += [[_name(f), "duplicate", message or "Already in the database."] for f, message in duplicates]
+        rows = [[_name(f), REASONS.get(code, code or ""), message or ""] for f, code, message in failed]
+        rows += [
+            [_name(f), REASONS["duplicate"], message or "Already in the database."]
+            for f, message in duplicates
+        ]
         self.table = _table(["File", "Reason", "Message"], rows, self)
         self.table.setVisible(bool(rows))
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+# The importer's error codes, as a person would name them.
+REASONS = {
+    "encrypted": "Password-protected",
+    "corrupt": "Damaged file",
+    "empty": "Empty file",
+    "no_text_layer": "Scanned, no text",
+    "not_imr": "Not an IMR letter",
+    "too_large": "Too large",
+    "timeout": "Took too long",
+    "crashed": "Could not be read",
+    "duplicate": "Already imported",
+}
 
 
 def _name(path) -> str:
