@@ -322,3 +322,22 @@ def test_diagnoses_keep_icd_names_whole():
         "lumbar sprain and strain",
         "neck pain",
     ]
+
+
+def test_mtus_citations_split_between_guidelines_not_inside_titles():
+    from imrdesk.extract.citations import parse_guideline
+
+    citations, families, _ = parse_guideline(
+        "Decision based on MTUS Shoulder Complaints 2004, Section(s): Initial Care, Follow-up Visits, and Forearm, "
+        "Wrist, and Hand Complaints 2004, Section(s): Physical Methods, and Chronic Pain Medical Treatment 2016, "
+        "Section(s): Physical medicine treatment. Decision based on Non-MTUS Citation Official Disability "
+        "Guidelines (ODG), Knee & Leg, Durable medical equipment (DME)."
+    )
+    assert [(c["source"], c["title"], c["year"], c["section"]) for c in citations] == [
+        ("MTUS", "Shoulder Complaints", 2004, "Initial Care, Follow-up Visits"),
+        ("MTUS", "Forearm, Wrist, and Hand Complaints", 2004, "Physical Methods"),
+        ("MTUS", "Chronic Pain Medical Treatment", 2016, "Physical medicine treatment"),
+        ("ODG", "Official Disability Guidelines (ODG)", None, "Durable medical equipment (DME)"),
+    ]
+    assert citations[3]["chapter"] == "Knee & Leg"
+    assert families == ["MTUS", "ODG"]

@@ -43,9 +43,25 @@ def _families_named(text: str) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+def _split_guidelines(body: str) -> list[str]:
+    """Split at ", and " only between whole guidelines, each naming its year.
+
+    "Low Back Complaints 2004, Section(s): X, and Knee Complaints 2004" is two guidelines; the MTUS title
+    "Forearm, Wrist, and Hand Complaints 2004" holds its own ", and".
+    """
+    body = re.sub(r"(Forearm), (Wrist),? and (Hand)", "\\1\x00 \\2\x00 and \\3", body)
+    parts: list[str] = []
+    for chunk in re.split(r",\s+and\s+", body):
+        if parts and not (_YEAR.search(parts[-1]) and _YEAR.search(chunk) and chunk[:1].isupper()):
+            parts[-1] = f"{parts[-1]}, and {chunk}"
+        else:
+            parts.append(chunk)
+    return [part.replace("\x00", ",") for part in parts]
+
+
 def _mtus_citations(body: str) -> list[dict]:
     """``Chronic Pain Medical Treatment 2016, Section(s): X, and Low Back Complaints 2004`` -> citations."""
-    parts = re.split(r",\s+and\s+(?=[A-Z][\w,&\- ]+?\s(?:19|20)\d{2}\b)", body)
+    parts = _split_guidelines(body)
     out = []
     for part in parts:
         part = part.strip(" .;")
