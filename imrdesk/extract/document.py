@@ -125,6 +125,8 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
         pdf = pdfplumber.open(io.BytesIO(data), password="")
     except Exception as exc:  # pdfminer raises many types for broken files; pdfplumber wraps them
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(inner, MemoryError):
+            raise inner from None  # the machine ran out, not the file: the importer reports "crashed"
         if isinstance(inner, PDFPasswordIncorrect):
             raise LoadError(
                 "encrypted", "This PDF is protected by a password; imrdesk cannot open it."
@@ -139,6 +141,8 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
             raise LoadError(
                 "encrypted", "This PDF is protected by a password; imrdesk cannot open it."
             ) from None
+        except MemoryError:
+            raise
         except Exception as exc:
             raise LoadError("corrupt", f"The PDF's page tree is damaged ({type(exc).__name__}).") from None
         if n_pages == 0:
@@ -155,6 +159,8 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
             try:
                 sizes.append((float(page.width), float(page.height)))
                 raw = page.extract_words(extra_attrs=["fontname"], keep_blank_chars=False)
+            except MemoryError:
+                raise
             except Exception as exc:
                 raise LoadError(
                     "corrupt",

@@ -164,8 +164,9 @@ def find_diagnoses(text: str) -> Found | None:
     for pattern, conf in _DIAGNOSES:
         m = re.search(pattern, text, re.I)
         if m:
-            value = m.group("v")
-            return split_list(value), m.start("v"), m.end("v"), conf
+            lead = re.match(r"(?:the |a )?diagnos(?:es|is) of\s+", m.group("v"), re.I)
+            start = m.start("v") + (lead.end() if lead else 0)
+            return split_list(text[start : m.end("v")]), start, m.end("v"), conf
     return None
 
 
