@@ -72,7 +72,7 @@ def open_window(qtbot, tmp_path):
 
 def wait_import(qtbot, window: MainWindow, timeout: int = 90000) -> dict:
     qtbot.waitUntil(lambda: not window.importer.is_running(), timeout=timeout)
-    QApplication.processEvents()
+    qtbot.wait(50)  # the window opens the first letter on the next turn of its event loop
     return window.last_import
 
 
@@ -768,3 +768,31 @@ def test_a_database_that_is_not_imrdesks_is_refused_with_a_message(tmp_path, mon
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
     assert run_gui(db=str(other)) == 1
     assert shown and "other.db" in shown[0][1]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "setpriority") or os.name != "posix", reason="per-thread niceness is Linux's"
+)
+def test_imports_run_below_the_window_priority():
+    """The import thread (and the extraction processes it starts) yield the processor to the window."""
+    import sys
+    import threading
+
+    from imrdesk.ui.importing import BACKGROUND_NICENESS, lower_thread_priority
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread niceness is Linux's")
+    seen = {}
+
+    def work():
+        seen["lowered"] = lower_thread_priority()
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == {"lowered": True, "nice": max(before, BACKGROUND_NICENESS)}
+    assert (
+        os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+    )  # the window's thread is untouched

@@ -157,7 +157,8 @@ def _set_prop(widget: QWidget, name: str, value) -> None:
     """Set a dynamic property the stylesheet reads, and re-polish when it changes (the last value is
     remembered on the Python side: reading an unset Qt property costs a reference, see _refcounts)."""
     known = widget.__dict__.setdefault("_style_props", {})
-    if name in known and known[name] == value:
+    unset = "" if isinstance(value, str) else False  # an unset property matches no selector either
+    if known.get(name, unset) == value:
         return
     known[name] = value
     widget.setProperty(name, value)

@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([280, 570, 550])
 
+        self.splitter.ensurePolished()  # styled now, not in the middle of the first import
         self.empty = EmptyState(len(sample_letters()), self)
         self.central = QStackedWidget(self)
         self.central.addWidget(self.empty)
@@ -331,6 +332,17 @@ class MainWindow(QMainWindow):
         self.documents.refresh()
         self._update_central()
         if self.doc_id is None and self.documents.doc_ids():
+            if self.importer.is_running():
+                # Letters arrive while an import runs: the reviewer picks one (opening one now would hold
+                # the window up while the import competes for the processor); the first opens at the end.
+                self.viewer.show_message("Importing letters…\n\nSelect one in the list to start reviewing.")
+            else:
+                # On the next turn of the event loop: the list (perhaps shown for the first time) paints
+                # first, so neither step holds the window up for long.
+                QTimer.singleShot(20, self, self._open_first)
+
+    def _open_first(self) -> None:
+        if self.doc_id is None:
             self.documents.select_row(0)
 
     def _update_central(self) -> None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+# Loaded with the window, not on the first letter: pdfium's start-up would otherwise stall the event loop
+# (tens of milliseconds) the first time a letter opens, e.g. in the middle of an import.
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -62,19 +66,10 @@ class PdfSource:
     kind = "pdf"
 
     def __init__(self, data: bytes) -> None:
-        import pypdfium2 as pdfium
-
-        self._pdfium = pdfium
         self._doc = pdfium.PdfDocument(data)
-        self.page_sizes = []
-        for index in range(len(self._doc)):
-            page = self._doc[index]
-            self.page_sizes.append(tuple(float(v) for v in page.get_size()))
-            page.close()
+        self.page_sizes = [tuple(float(v) for v in self._doc.get_page_size(i)) for i in range(len(self._doc))]
 
     def render(self, index: int, scale: float) -> QImage:
-        import pypdfium2.raw as raw
-
         page = self._doc[index]
         try:
             bitmap = page.render(
@@ -306,15 +301,21 @@ class LetterView(QGraphicsView):
         return cached[1] if cached else None
 
     def render_visible_now(self) -> None:
-        """Render the pages in view synchronously (first paint of a letter, no blank flash)."""
+        """Render the first page in view at once (a letter's first paint has no blank flash); any other
+        page in view follows from the render queue, so opening a letter is one short step."""
         if self.source is None or self.source.kind != "pdf":
             return
+        visible = self.visible_pages()
+        if not visible:
+            return
         scale = round(min(self.render_scale(), MAX_RENDER_SCALE), 2)
-        for index in self.visible_pages():
-            cached = self._cache.get(index)
-            if cached is None or abs(cached[0] - scale) > 0.01:
-                self._render(index, scale)
-            self._wanted.pop(index, None)
+        first = visible[0]
+        cached = self._cache.get(first)
+        if cached is None or abs(cached[0] - scale) > 0.01:
+            self._render(first, scale)
+        self._wanted.pop(first, None)
+        for index in visible[1:]:
+            self.pixmap_for(index, scale)
 
     def flush_renders(self) -> None:
         """Finish every scheduled render now (tests and benchmarks)."""
