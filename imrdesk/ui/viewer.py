@@ -231,7 +231,6 @@ class LetterView(QGraphicsView):
         self._cache_bytes = 0
         self._wanted: dict[int, float] = {}
         self._highlights: list[HighlightItem] = []
-        self._highlight_path: str | None = None
         self._current_page = 0
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
