@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pdfplumber  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox  # noqa: E402
@@ -582,7 +582,10 @@ def test_drop_files_to_import(open_window, tmp_path, qtbot):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(PDF)), QUrl.fromLocalFile(str(TXT))])
     buttons, modifiers = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    try:
+        enter = QDragEnterEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    except TypeError:  # PySide6 before 6.12 takes an integer point
+        enter = QDragEnterEvent(QPoint(300, 300), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     window.dragEnterEvent(enter)  # Qt delivers drag events only from a real drag; call the handlers
     assert enter.isAccepted() and window.drop_overlay.isVisible()
     window.dropEvent(QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime, buttons, modifiers))

@@ -7,7 +7,8 @@ them in several places: every void method call (``label.setText(...)``) returns 
 one. Each call takes one reference away; after a few thousand calls CPython aborts with "Fatal Python
 error: none_dealloc" (or bool_dealloc). Python 3.12 made these objects immortal, which hides the bug.
 
-The guard gives the three singletons a reference count no session can exhaust, the way 3.12 treats them.
+pyproject.toml keeps PySide6 below 6.12; the guard stays for an environment that has 6.12 anyway. It gives
+the three singletons a reference count no session can exhaust, the way 3.12 treats them.
 It touches nothing else, and does nothing on 3.12+ or on other interpreters.
 """
 
@@ -26,6 +27,10 @@ def protect_singletons() -> bool:
     global _applied
     if _applied or platform.python_implementation() != "CPython" or sys.version_info >= (3, 12):
         return False
+    import PySide6
+
+    if tuple(PySide6.__version_info__[:2]) != (6, 12):
+        return False  # only the 6.12 release is known to have the bug (pyproject keeps us below it)
     for obj in (None, True, False):
         ctypes.c_ssize_t.from_address(id(obj)).value += RESERVE  # ob_refcnt is the object's first field
     _applied = True
