@@ -12,6 +12,15 @@ from pdfgen import FIXTURES, SHARED_CORPUS, seed_text, text_letter_pdf
 from imrdesk.extract import REVIEW_THRESHOLD, extract, load
 
 SEED_A = "000_a1eecbe2ec3dca72.txt"
+HEADER_KEYS = (
+    "case_number",
+    "date_assigned",
+    "date_of_injury",
+    "decision_date",
+    "ur_denial_date",
+    "application_received",
+    "priority",
+)
 SEED_B = "003_9351796eb9e60cf4.txt"
 
 
@@ -53,15 +62,7 @@ def _gold_cases():
 def test_fixture_letters_match_gold(gold_path):
     gold = json.loads(gold_path.read_text())
     rec = extract(FIXTURES / "pdf" / f"{gold_path.stem}.pdf")
-    for key in (
-        "case_number",
-        "date_assigned",
-        "date_of_injury",
-        "decision_date",
-        "ur_denial_date",
-        "application_received",
-        "priority",
-    ):
+    for key in HEADER_KEYS:
         assert rec[key] == gold[key], key
     assert rec["reviewer"] == gold["reviewer"]
     assert rec["patient"] == gold["patient"]
@@ -257,16 +258,7 @@ def test_2014_letter_with_a_header_block_and_case_number_in_the_footer():
 
 
 def _value_paths(rec: dict):
-    for key in (
-        "case_number",
-        "date_assigned",
-        "date_of_injury",
-        "decision_date",
-        "ur_denial_date",
-        "application_received",
-        "priority",
-        "summary",
-    ):
+    for key in (*HEADER_KEYS, "summary"):
         if rec[key] not in (None, []):
             yield key
     for group in ("reviewer", "patient", "injury"):
