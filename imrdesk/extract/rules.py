@@ -149,12 +149,31 @@ def _check(rec: dict) -> list[Finding]:
 
 
 def apply(rec: dict, dismissed: set[str] | frozenset[str] = frozenset()) -> dict:
-    """Attach open findings to ``rec["findings"]`` and lower the confidence of the values they doubt."""
+    """Attach open findings to ``rec["findings"]`` and lower the confidence of the values they doubt.
+
+    A lowered value keeps the confidence it had as ``provenance[path]["confidence_before_rules"]``, so
+    applying the rules again (after a correction or a dismissal, as the store does on every read) first
+    gives every value its own confidence back: the result depends only on the record and ``dismissed``."""
+    if not isinstance(rec.get("provenance"), dict):
+        rec["provenance"] = {}
+    prov = rec["provenance"]
+    for p in prov.values():
+        if isinstance(p, dict) and "confidence_before_rules" in p:
+            before = p.pop("confidence_before_rules")
+            if not p.get("corrected"):
+                p["confidence"] = before
     findings = [f for f in check(rec) if f.key not in dismissed]
-    prov = rec.setdefault("provenance", {})
+    open_findings = []
     for f in findings:
+        if any(o["key"] == f.key for o in open_findings):
+            continue
+        open_findings.append(asdict(f) | {"key": f.key})
         p = prov.get(f.path)
-        if p and not p.get("corrected"):
-            p["confidence"] = round(min(p.get("confidence", 1.0), FINDING_CONFIDENCE), 3)
-    rec["findings"] = [asdict(f) | {"key": f.key} for f in findings]
+        if isinstance(p, dict) and not p.get("corrected"):
+            before = p.get("confidence")
+            lowered = round(min(1.0 if before is None else before, FINDING_CONFIDENCE), 3)
+            if lowered != before:
+                p["confidence_before_rules"] = before
+                p["confidence"] = lowered
+    rec["findings"] = open_findings
     return rec
