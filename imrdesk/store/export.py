@@ -61,7 +61,8 @@ ITEM_COLUMNS = (
     "maximus_sources",
     "rationale",
 )
-ROW_COLUMNS = (*(c for c, _ in LETTER_COLUMNS), *ITEM_COLUMNS, "corrected_fields")
+# open_findings: messages of the letter's open validation findings and of the row's item ("; " between them)
+ROW_COLUMNS = (*(c for c, _ in LETTER_COLUMNS), *ITEM_COLUMNS, "corrected_fields", "open_findings")
 DOCUMENT_COLUMNS = (
     "id",
     "file_name",
@@ -76,6 +77,7 @@ DOCUMENT_COLUMNS = (
     "upheld",
     "overturned",
     "low_confidence",
+    "findings",
     "imported_at",
     "decision_date",
 )
@@ -118,9 +120,16 @@ def item_rows(record: dict) -> Iterator[dict]:
             base[column] = _get(record, path)
     corrected = [p for p, v in (record.get("provenance") or {}).items() if v.get("corrected")]
     letter_corrected = [p for p in corrected if not p.startswith("items[")]
+    findings = [f for f in record.get("findings") or [] if isinstance(f, dict)]
+    letter_findings = [f["message"] for f in findings if not str(f.get("path")).startswith("items[")]
     items = record.get("items") or []
     if not items:
-        yield {**base, **{c: None for c in ITEM_COLUMNS}, "corrected_fields": letter_corrected}
+        yield {
+            **base,
+            **{c: None for c in ITEM_COLUMNS},
+            "corrected_fields": letter_corrected,
+            "open_findings": letter_findings,
+        }
         return
     for idx, item in enumerate(items):
         row = dict(base)
@@ -129,6 +138,9 @@ def item_rows(record: dict) -> Iterator[dict]:
             row[column] = item.get(column)
         prefix = f"items[{idx}]."
         row["corrected_fields"] = letter_corrected + [p for p in corrected if p.startswith(prefix)]
+        row["open_findings"] = letter_findings + [
+            f["message"] for f in findings if str(f.get("path")).startswith(prefix)
+        ]
         yield row
 
 

@@ -12,6 +12,8 @@ Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
   value of a path is its correction when there is one. Re-extraction rewrites only the extracted tables.
 - ``audit``      every correction and status change (old value, new value, when, who), append-only.
 - ``notes``      remarks attached to a letter (e.g. the importer's note on a repeated case number).
+- ``dismissals`` / ``findings``  reviewers' dismissals of validation findings, and the open findings of each
+  letter's effective record (derived); see ``findings.py``.
 - ``doc_text`` + ``doc_text_fts``  the searchable text of each letter (FTS5, kept in sync by triggers).
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, so a killed process leaves whole letters only.
@@ -35,8 +37,10 @@ from pathlib import Path
 import sqlite_utils
 
 from .. import __version__
+from .findings import FindingsMixin, check_records, write_findings
+from .findings import create_tables as _create_findings_tables
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: dismissals and findings (findings.py)
 REVIEW_STATUSES = ("new", "in_review", "reviewed", "flagged")
 # "failed" is given by the importer to a letter that could not be read; it is not set by hand.
 DOCUMENT_STATUSES = (*REVIEW_STATUSES, "failed")
@@ -251,7 +255,7 @@ def _string_list(path: str, value) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-class Store:
+class Store(FindingsMixin):
     """One imrdesk database file. Safe to share between threads (calls are serialised by a lock);
     several processes may open the same file (WAL; writers wait for each other)."""
 
@@ -342,6 +346,10 @@ class Store:
                         f"{self.path} is an SQLite database of some other program, not imrdesk's."
                     )
                 self._create_v1()
+            if version < 2:
+                _create_findings_tables(self.db)
+                for (doc_id,) in self.conn.execute("SELECT id FROM documents ORDER BY id").fetchall():
+                    self._refresh(doc_id)  # the rules now run on the effective record
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -645,7 +653,7 @@ class Store:
         with self._tx():
             self._require(doc_id)
             self._delete_extracted(doc_id)
-            for table in ("corrections", "audit", "notes", "doc_text", "files"):
+            for table in ("corrections", "dismissals", "findings", "audit", "notes", "doc_text", "files"):
                 self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
@@ -768,6 +776,7 @@ class Store:
                 doc_id,
             ),
         )
+        write_findings(self.conn, doc_id, rec)
         text = _search_text(rec)
         self.conn.execute(
             "INSERT INTO doc_text (doc_id, case_number, file_name, summary, treatments, rationales, guidelines) "
@@ -785,6 +794,7 @@ class Store:
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
             out.update(self._load_chunk(chunk, corrections, provenance))
+        check_records(self.conn, out, dismissals=corrections)  # findings of the effective record
         return out
 
     def _load_chunk(self, ids: list[int], corrections: bool, provenance: bool) -> dict[int, dict]:
@@ -932,7 +942,8 @@ class Store:
 
     _LIST_COLUMNS = (
         "id, case_number, file_name, kind, format, pages, status, error_code, error_message, n_items, "
-        "n_upheld, n_overturned, n_low, imported_at, decision_date, sha256"
+        "n_upheld, n_overturned, n_low, imported_at, decision_date, sha256, "
+        "(SELECT count(*) FROM findings WHERE findings.doc_id = documents.id)"
     )
 
     @staticmethod
@@ -953,6 +964,7 @@ class Store:
             "imported_at": r[13],
             "decision_date": r[14],
             "sha256": r[15],
+            "findings": r[16],
         }
 
     @_locked
@@ -994,11 +1006,11 @@ class Store:
             raise KeyError(f"No letter #{doc_id} in {self.path.name}.")
         info = self._list_row(row)
         info.update(
-            source_path=row[16],
-            size=row[17],
-            extracted_at=row[18],
-            extractor=row[19],
-            corrected=row[20],
+            source_path=row[17],
+            size=row[18],
+            extracted_at=row[19],
+            extractor=row[20],
+            corrected=row[21],
             notes=self.notes(doc_id),
         )
         return info
@@ -1040,7 +1052,13 @@ class Store:
         with self._tx():
             self._require(doc_id)
             rec = self._load([doc_id], provenance=False)[doc_id]
-            if path.split(".", 1)[0] in META_KEYS or path in ("id", "review_status", "items", "provenance"):
+            if path.split(".", 1)[0] in META_KEYS or path in (
+                "id",
+                "review_status",
+                "items",
+                "provenance",
+                "findings",
+            ):
                 raise ValueError(f"{path!r} is not a correctable field.")
             try:
                 old = get_path(rec, path)
@@ -1210,6 +1228,7 @@ class Store:
             **rates(upheld, overturned),
             "low_confidence_values": int(low),
             "corrected_values": int(corrected),
+            "findings": self.finding_counts(),  # open by rule, letters with any, dismissed
             "by_format": by_format,
             "by_status": by_status,
             "errors": errors,
