@@ -333,3 +333,14 @@ def test_mtus_citations_split_between_guidelines_not_inside_titles():
     ]
     assert citations[3]["chapter"] == "Knee & Leg"
     assert families == ["MTUS", "ODG"]
+
+
+@pytest.mark.skipif(not _pdfs(), reason="the shared corpus (../shared/corpus/pdf) is not beside the project")
+def test_flat_text_heading_that_starts_with_a_number():
+    """'1 knee scooter: Upheld' after a rationale: the sentence-end fallback must accept a leading digit."""
+    path = SHARED_CORPUS / "pdf" / "CM17-0004547.pdf"
+    with pdfplumber.open(path) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    from_text = extract(text.encode(), name="pasted.txt")
+    assert [i["treatment"] for i in from_text["items"]] == [i["treatment"] for i in extract(path)["items"]]
+    assert from_text["findings"] == []

@@ -110,7 +110,10 @@ def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, float]:
     floor = max(floor, j - 1) if _LABEL_LINE.search(lines[j - 1].text) else floor
     # No layout signal: the heading opens on the line after the last sentence end.
     j = i
-    while j > floor and not (_SENTENCE_END.search(lines[j - 1].text) and lines[j].text[:1].isupper()):
+    while j > floor and not (
+        _SENTENCE_END.search(lines[j - 1].text)
+        and (lines[j].text[:1].isupper() or lines[j].text[:1].isdigit())
+    ):
         j -= 1
     start = tm.line_starts[j]
     head = tm.text[start : tm.line_starts[i] + len(lines[i].text)]
