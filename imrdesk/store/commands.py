@@ -1,4 +1,4 @@
-"""The store's commands: import, search, show, export, stats, reextract (``imrdesk COMMAND --help``)."""
+"""The store's commands: import, search, show, export, stats, reextract, report (``imrdesk COMMAND --help``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from ..report import cli as report_cli
 from .export import FORMATS
 from .store import DOCUMENT_STATUSES, SearchError, Store, StoreError
 
@@ -81,9 +82,13 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "stats",
         help="counts and decision rates of the stored letters",
-        description="Letters, items, upheld/overturned rates, by layout and by review status.",
+        description="Letters, items, upheld/overturned rates, by layout and by review status; open "
+        "validation findings; then the insights over the letters the filters select (corrections applied): by "
+        "month of decision, treatment category, reviewer specialty, guideline family MAXIMUS cited, and the "
+        "most disputed treatments.",
     )
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    report_cli.add_stats_options(p)
     p.set_defaults(func=cmd_stats)
 
     p = subparsers.add_parser(
@@ -98,6 +103,8 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="time allowed per letter")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_reextract)
+
+    report_cli.register(subparsers)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -403,10 +410,17 @@ def cmd_stats(args) -> int:
     try:
         with _open(args) as store:
             s = store.stats()
+            insights = report_cli.compute(store, args)
+        if args.csv:
+            report_cli.write_csv(insights, args.csv)
     except StoreError as exc:
         return _error(str(exc))
+    except ValueError as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot write the tables to {args.csv}: {exc.strerror or exc}.")
     if args.json:
-        _write_line(json.dumps(s, ensure_ascii=False))
+        _write_line(report_cli.stats_json(s, insights))
         return 0
 
     def pct(rate) -> str:
@@ -433,4 +447,5 @@ def cmd_stats(args) -> int:
         _write_line("Failures by reason:")
         for code, n in s["errors"].items():
             _write_line(f"  {code:14} {n:>6}")
+    report_cli.print_insights(insights, s, _write_line)
     return 0
