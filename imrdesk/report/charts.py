@@ -63,13 +63,15 @@ class _Frame:
     ):
         import matplotlib
 
-        heights = [HEADER_IN, plot_height] + ([NOTE_IN] if note else [])
+        header_in = HEADER_IN if title else (0.32 if legend else 0.08)  # inside a page: legend only
+        heights = [header_in, plot_height] + ([NOTE_IN] if note else [])
         with matplotlib.rc_context(_RC):
             self.fig = Figure(figsize=(WIDTH, sum(heights)), facecolor="white", layout="constrained")
             self.fig.get_layout_engine().set(h_pad=0.06, w_pad=0.12, hspace=0, wspace=0)
             parts = self.fig.subfigures(len(heights), 1, height_ratios=heights, hspace=0)
         header, self.body = parts[0], parts[1]
-        header.text(0.012, 0.9, title, va="top", ha="left", fontsize=13, fontweight="bold", color=TEXT)
+        if title:
+            header.text(0.012, 0.9, title, va="top", ha="left", fontsize=13, fontweight="bold", color=TEXT)
         if subtitle:
             header.text(0.012, 0.14, subtitle, va="bottom", ha="left", fontsize=9.5, color=MUTED)
         if legend:
@@ -128,10 +130,10 @@ def _subtitle(ins: Insights) -> str:
     return " · ".join(parts)
 
 
-def overall_chart(ins: Insights) -> Figure:
+def overall_chart(ins: Insights, *, standalone: bool = True) -> Figure:
     """One 100% bar: the shares of items upheld and overturned, labelled with percentages and counts."""
     o = ins.overall
-    frame = _Frame(0.95, CHARTS["overall"][0], _subtitle(ins), legend=False)
+    frame = _Frame(0.95, *_header(ins, "overall", "", standalone), legend=False)
     decided = o["upheld"] + o["overturned"]
     if not decided:
         return frame.empty()
@@ -166,10 +168,10 @@ def overall_chart(ins: Insights) -> Figure:
     return frame.fig
 
 
-def month_chart(ins: Insights) -> Figure:
+def month_chart(ins: Insights, *, standalone: bool = True) -> Figure:
     """Stacked columns of items per month of decision (Upheld below, Overturned above), letters on top."""
     table = ins.tables["by_month"]
-    frame = _Frame(2.9, CHARTS["by_month"][0], _subtitle(ins), note=table.note)
+    frame = _Frame(2.9, *_header(ins, "by_month", table.note, standalone))
     if not table.rows:
         return frame.empty("No dated letters match the filters.")
     ax = frame.axes()
@@ -222,13 +224,15 @@ def _month_label(month: str, with_year: bool) -> str:
     return f"{name}\n{month[:4]}" if with_year else name
 
 
-def decision_bars(ins: Insights, name: str, *, title: str | None = None, wrap: int = 34) -> Figure:
+def decision_bars(
+    ins: Insights, name: str, *, title: str | None = None, wrap: int = 34, standalone: bool = True
+) -> Figure:
     """Horizontal stacked bars of a decision table (one row per label, most items on top), each annotated
     with its items and its overturned rate."""
     table: Table = ins.tables[name]
     rows = [r for r in table.dicts() if r["items"]]
     n = len(rows)
-    frame = _Frame(max(1.3, 0.55 + 0.36 * n), title or CHARTS[name][0], _subtitle(ins), note=table.note)
+    frame = _Frame(max(1.3, 0.55 + 0.36 * n), *_header(ins, name, table.note, standalone, title))
     if not rows:
         return frame.empty()
     ax = frame.axes()
@@ -259,14 +263,23 @@ def decision_bars(ins: Insights, name: str, *, title: str | None = None, wrap: i
     return frame.fig
 
 
-def figure(ins: Insights, name: str) -> Figure:
-    """The chart ``name`` (a key of :data:`CHARTS`) of some insights."""
+def _header(ins: Insights, name: str, note: str, standalone: bool, title: str | None = None) -> tuple:
+    """(title, subtitle, note) of a chart: all three on its own (a PNG, the window), none inside a page
+    that prints them itself (the report)."""
+    if not standalone:
+        return "", "", ""
+    return title or CHARTS[name][0], _subtitle(ins), note
+
+
+def figure(ins: Insights, name: str, *, standalone: bool = True) -> Figure:
+    """The chart ``name`` (a key of :data:`CHARTS`) of some insights; ``standalone=False`` leaves out the
+    title, subtitle and note (for a page that has them as text) and keeps the legend."""
     if name == "overall":
-        return overall_chart(ins)
+        return overall_chart(ins, standalone=standalone)
     if name == "by_month":
-        return month_chart(ins)
+        return month_chart(ins, standalone=standalone)
     if name in CHARTS:
-        return decision_bars(ins, name)
+        return decision_bars(ins, name, standalone=standalone)
     raise KeyError(f"No chart {name!r}; charts are {', '.join(CHARTS)}.")
 
 

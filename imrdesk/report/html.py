@@ -32,8 +32,8 @@ p.note { font-size: .85rem; margin: .3rem 0 0; }
 figure { margin: .8rem 0 0; } figure img { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; width: 100%; margin-top: .8rem; font-size: .85rem; }
 th, td { padding: .3rem .55rem; border-bottom: 1px solid #ececec; text-align: right; }
-th { color: #555; font-weight: 600; border-bottom: 1px solid #bbb; }
-th:first-child, td:first-child, td.text { text-align: left; }
+th { color: #555; font-weight: 600; border-bottom: 1px solid #bbb; white-space: nowrap; }
+th:first-child, td:first-child, .text { text-align: left; }
 tbody tr:hover { background: #fafaf7; }
 details summary { cursor: pointer; color: #4E79A7; font-size: .85rem; margin-top: .5rem; }
 dl.method dt { font-weight: 600; margin-top: .6rem; } dl.method dd { margin: .15rem 0 0 0; color: #444; }
@@ -70,8 +70,10 @@ def _cell(column: str, value) -> str:
 
 
 def table_html(table: Table, *, first_title: str | None = None, collapsed: bool = False) -> str:
+    textual = [bool(table.rows) and isinstance(table.rows[0][i], str) for i in range(len(table.columns))]
     head = "".join(
-        f"<th>{_e(first_title if i == 0 and first_title else COLUMN_TITLES.get(c, c))}</th>"
+        ('<th class="text">' if textual[i] else "<th>")
+        + f"{_e(first_title if i == 0 and first_title else COLUMN_TITLES.get(c, c))}</th>"
         for i, c in enumerate(table.columns)
     )
     body = []
@@ -145,7 +147,7 @@ def render(
         "</div>",
     ]
     for name, (chart_title, table_name) in CHARTS.items():
-        fig = figure(ins, name)
+        fig = figure(ins, name, standalone=False)
         out.append(f'<section id="{_e(name)}"><h2>{_e(chart_title)}</h2>')
         out.append(_img(fig, chart_title))
         if table_name:
