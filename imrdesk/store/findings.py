@@ -88,6 +88,18 @@ def write_findings(conn: sqlite3.Connection, doc_id: int, rec: dict) -> None:
     )
 
 
+def backfill(store, chunk: int = 400) -> None:
+    """Fill the derived ``findings`` rows (and the low-confidence counts they change) of every letter, in
+    bulk: the upgrade of a schema-1 database, inside its migration transaction."""
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM documents ORDER BY id")]
+    for start in range(0, len(ids), chunk):
+        for doc_id, rec in store._load(ids[start : start + chunk]).items():
+            write_findings(store.conn, doc_id, rec)
+            store.conn.execute(
+                "UPDATE documents SET n_low = ? WHERE id = ?", (len(low_confidence_paths(rec)), doc_id)
+            )
+
+
 def document_order(record: dict) -> list[str]:
     """Every field path of a record in document order: the letter's fields in the record's key order
     (header, reviewer, patient, injury, summary), ``items``, then each item's fields in item order; paths

@@ -38,6 +38,7 @@ import sqlite_utils
 
 from .. import __version__
 from .findings import FindingsMixin, check_records, write_findings
+from .findings import backfill as backfill_findings
 from .findings import create_tables as _create_findings_tables
 
 SCHEMA_VERSION = 2  # 2: dismissals and findings (findings.py)
@@ -348,8 +349,7 @@ class Store(FindingsMixin):
                 self._create_v1()
             if version < 2:
                 _create_findings_tables(self.db)
-                for (doc_id,) in self.conn.execute("SELECT id FROM documents ORDER BY id").fetchall():
-                    self._refresh(doc_id)  # the rules now run on the effective record
+                backfill_findings(self)  # the rules now run on the effective record
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
