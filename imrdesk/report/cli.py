@@ -153,6 +153,10 @@ def cmd_report(args) -> int:
         return _error(str(exc))
     except ValueError as exc:
         return _error(str(exc))
+    except ImportError as exc:  # a build without matplotlib (or numpy) can count but not draw
+        return _error(
+            f"the charts cannot be drawn in this installation ({exc}); `stats --csv DIR` writes the tables."
+        )
     except OSError as exc:
         return _error(f"cannot write {out}: {exc.strerror or exc}.")
     print(f"Wrote the report to {out}.", file=sys.stderr)
