@@ -349,3 +349,15 @@ def test_report_help(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["report", "--help"])
     assert exc.value.code == 0 and "--png" in capsys.readouterr().out
+
+
+def test_report_without_the_charting_libraries_is_a_message(corrected, tmp_path, capsys, monkeypatch):
+    from imrdesk.report import html
+
+    def missing(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'numpy'")
+
+    monkeypatch.setattr(html, "write_report", missing)
+    assert main(["--db", str(corrected.path), "report", "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert "charts cannot be drawn" in err and "Traceback" not in err
