@@ -126,3 +126,26 @@ def test_import_in_progress(window, shoot, tmp_path, qtbot):
     qtbot.waitUntil(lambda: not win.importer.is_running(), timeout=60000)
     assert win.statusBar().currentMessage()
     qtbot.keyClick(win, Qt.Key.Key_Escape)
+
+
+def test_a_value_a_rule_doubts(window, shoot, tmp_path):
+    """A decision the rationale contradicts (as a misreading would give it): the finding under the value,
+    its Dismiss button, the rule badge in the list."""
+    import copy
+
+    db = tmp_path / "findings.db"
+    letter = SAMPLES / "CM17-0002198.pdf"
+    rec = copy.deepcopy(extract(letter))
+    rec["items"][1]["decision"] = "Overturned"
+    with Store(db) as store:
+        for p in sorted(SAMPLES.iterdir()):
+            if p == letter:
+                doubted = store.add_record(rec, letter.read_bytes())["doc_id"]
+            else:
+                store.add_record(extract(p), p.read_bytes())
+    win = window(db)
+    win.documents.select_doc(doubted)
+    assert win.next_check(1) == "items[1].decision"
+    field = win.panel.field("items[1].decision")
+    assert field.form.isRowVisible(field.note) and field.note.buttons
+    shoot(win, "finding-dismiss")

@@ -30,8 +30,10 @@ FILTERS = (
     ("in_review", "In review"),
     ("reviewed", "Reviewed"),
     ("flagged", "Flagged"),
+    ("findings", "With rule findings"),
     ("failed", "Failed imports"),
 )
+RULE_MARK = "◆"  # a value a validation rule doubts (the ⚠ count includes these values)
 
 STATUS_COLORS = {
     "new": ("#e7ebf0", "#3f4b5b"),
@@ -52,6 +54,8 @@ def row_matches(row: dict, key: str) -> bool:
         return True
     if key == "to_review":
         return status in ("new", "in_review")
+    if key == "findings":
+        return bool(row.get("findings")) and status != "failed"
     return status == key
 
 
@@ -83,6 +87,11 @@ class DocumentModel(QAbstractListModel):
                 low = row.get("low_confidence") or 0
                 if low:
                     lines.append(f"{low} low-confidence value{'s' if low != 1 else ''} to check")
+                rules = row.get("findings") or 0
+                if rules:
+                    lines.append(
+                        f"{RULE_MARK} {rules} rule finding{'s' if rules != 1 else ''} (values a validation rule doubts)"
+                    )
                 if row.get("decision_date"):
                     lines.append(f"Decided {row['decision_date']}")
             snippet = self.snippets.get(row.get("id"))
@@ -180,15 +189,22 @@ class DocumentDelegate(QStyledItemDelegate):
             painter.drawText(QRect(x, y2, right - x, fm.height()), Qt.AlignmentFlag.AlignVCenter, text)
         else:
             low = row.get("low_confidence") or 0
+            rules = row.get("findings") or 0
             mark_w = 0
-            if low:
-                mark = f"⚠ {low}"
-                mark_w = fm.horizontalAdvance(mark) + 12
-                badge = QRectF(right - mark_w, y2, mark_w, fm.height())
+            # badges from the right: rule findings (rose), then values to check (amber)
+            for count, mark, bg, fg in (
+                (rules, f"{RULE_MARK} {rules}", "#fde4e4", "#b91c1c"),
+                (low, f"⚠ {low}", "#fff1d6", "#a15c00"),
+            ):
+                if not count:
+                    continue
+                width = fm.horizontalAdvance(mark) + 12
+                badge = QRectF(right - mark_w - width, y2, width, fm.height())
+                mark_w += width + 4
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(QColor("#fff1d6"))
+                painter.setBrush(QColor(bg))
                 painter.drawRoundedRect(badge, 4, 4)
-                painter.setPen(QColor("#a15c00"))
+                painter.setPen(QColor(fg))
                 painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, mark)
             painter.setPen(QColor("#5b6675"))
             summary = decision_summary(row.get("upheld") or 0, row.get("overturned") or 0)
@@ -288,6 +304,7 @@ class DocumentList(QWidget):
 
         self.footer = QLabel("", self)
         self.footer.setObjectName("listFooter")
+        self.footer.setWordWrap(True)  # a narrow list wraps its counts rather than cutting them
         self.placeholder = QLabel("", self)
         self.placeholder.setObjectName("listPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -378,12 +395,15 @@ class DocumentList(QWidget):
         shown = self.model.rowCount()
         total = self._total
         checks = sum(r.get("low_confidence") or 0 for r in rows if not r.get("error"))
+        rules = sum(r.get("findings") or 0 for r in rows if not r.get("error"))
         if self.search.text().strip():
             text = f"{shown} of {total} letters match"
         else:
             text = f"{shown} letter{'s' if shown != 1 else ''}" + (f" of {total}" if shown != total else "")
         if checks:
             text += f"  ·  ⚠ {checks} to check"
+        if rules:
+            text += f"  ·  {RULE_MARK} {rules} finding{'s' if rules != 1 else ''}"
         self.footer.setText(text)
         empty = shown == 0
         if empty:
@@ -392,6 +412,8 @@ class DocumentList(QWidget):
                 message = "No letter matches this search."
             elif key == "to_review" and total:
                 message = "✓ Nothing left to review here."
+            elif key == "findings" and total:
+                message = "✓ No validation rule doubts any value here."
             else:
                 message = "No letters in this list."
             self.placeholder.setText(message)

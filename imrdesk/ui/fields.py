@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from imrdesk.extract import REVIEW_THRESHOLD
 
+from .finding_note import FindingNote
 from .icons import icon
 from .record import (
     DECISIONS,
@@ -52,17 +53,19 @@ from .record import (
     SOURCE_FAMILIES,
     STATUS_LABELS,
     FieldSpec,
+    check_queue,
     citation_anchor,
     citation_text,
     confidence,
     decision_summary,
     field_label,
+    findings_at,
     get_value,
     is_corrected,
     item_path,
+    letter_findings,
     needs_check,
     parse_item_path,
-    pending_paths,
     provenance,
 )
 
@@ -181,6 +184,8 @@ class Field(QObject):
         self.widget = widget
         self.label = FieldLabel(spec.label)
         self.label.setBuddy(widget)
+        self.note = FindingNote()  # the rule findings about this value, a form row under the editor
+        self.form: QFormLayout | None = None
         self.value = None
         self.state = ""
         widget.setProperty("fieldPath", path)
@@ -229,7 +234,8 @@ class Field(QObject):
     def set_state(self, record: dict) -> None:
         conf = confidence(record, self.path)
         corrected = is_corrected(record, self.path)
-        if needs_check(record, self.path):
+        doubts = findings_at(record, self.path)
+        if needs_check(record, self.path) or doubts:
             state = "low"
         elif corrected:
             state = "done"
@@ -239,8 +245,12 @@ class Field(QObject):
         self.label.set_state(state)
         _set_prop(self.widget, "state", state)
         tip = [field_label(self.path)]
+        for f in doubts:
+            tip.append(f"{LOW_MARK} {f.get('message')}")
         if corrected:  # the store reports a corrected value with confidence 1: say who, not how sure
             tip.append("Checked by a reviewer (right-click → History).")
+        elif doubts:
+            tip.append("A validation rule doubts this value: correct it, or dismiss the finding.")
         elif conf is not None:
             line = f"Extraction confidence {conf:.0%}"
             if conf < REVIEW_THRESHOLD and not corrected:
@@ -507,11 +517,14 @@ class FieldPanel(QWidget):
     accept_requested = Signal(str)
     locate_requested = Signal(str)
     status_requested = Signal(str)
+    dismiss_requested = Signal(str)  # a finding's key
+    restore_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fieldPanel")
         self.record: dict | None = None
+        self.dismissed: list[dict] = []  # the letter's dismissals whose rule still fires
         self.fields: dict[str, Field] = {}
         self.item_fields: dict[str, Field] = {}
         self.current_item = -1
@@ -525,6 +538,8 @@ class FieldPanel(QWidget):
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(self._on_banner_link)
         layout.addWidget(self.banner)
         self.notes = QLabel("", self)
         self.notes.setObjectName("notes")
@@ -589,6 +604,11 @@ class FieldPanel(QWidget):
         field.focused.connect(self._on_focused)
         field.menu_requested.connect(self._show_menu)
         form.addRow(field.label, field.widget)
+        field.note.dismiss_requested.connect(self.dismiss_requested)
+        field.note.restore_requested.connect(self.restore_requested)
+        field.form = form
+        form.addRow(QWidget(), field.note)
+        form.setRowVisible(field.note, False)
 
     def _form(self, parent: QWidget) -> QFormLayout:
         form = QFormLayout(parent)
@@ -693,9 +713,12 @@ class FieldPanel(QWidget):
 
     # ------------------------------------------------------------------ record
 
-    def set_record(self, record: dict | None, notes: list[dict] | None = None) -> None:
-        """Show a new letter (resets the item selection)."""
+    def set_record(
+        self, record: dict | None, notes: list[dict] | None = None, dismissed: list[dict] | None = None
+    ) -> None:
+        """Show a new letter (resets the item selection); ``dismissed``: its dismissed findings."""
         self.record = record
+        self.dismissed = [d for d in dismissed or [] if d.get("active", True)]
         self._show_notes(notes)
         self._current_path = None
         self.current_item = -1
@@ -710,6 +733,7 @@ class FieldPanel(QWidget):
             self.banner.setVisible(False)
             for field in self.fields.values():
                 field.set_value(None)
+                self._show_findings(field)
             return
         self._refresh()
         self.tabs.setEnabled(not record.get("error"))  # a letter that failed to import has nothing to edit
@@ -722,9 +746,12 @@ class FieldPanel(QWidget):
             self.select_item(-1)
         self.letter_scroll.verticalScrollBar().setValue(0)
 
-    def update_record(self, record: dict, notes: list[dict] | None = None) -> None:
+    def update_record(
+        self, record: dict, notes: list[dict] | None = None, dismissed: list[dict] | None = None
+    ) -> None:
         """Show new values of the same letter (after a correction), keeping selection and focus."""
         self.record = record
+        self.dismissed = [d for d in dismissed or [] if d.get("active", True)]
         self._show_notes(notes)
         self._refresh()
         self.select_item(self.current_item, force=True)
@@ -740,6 +767,7 @@ class FieldPanel(QWidget):
             if get_value(record, path) != field.value or not field.widget.hasFocus():
                 field.set_value(get_value(record, path))
             field.set_state(record)
+            self._show_findings(field)
         self._fill_table()
         self._refresh_header()
 
@@ -766,14 +794,24 @@ class FieldPanel(QWidget):
         bits.append(decision_summary(upheld, overturned))
         self.subtitle.setText("  ·  ".join(b for b in bits if b))
         self.tabs.setTabText(1, f"Items ({len(items)})")
-        pending = pending_paths(record)
+        pending = [p for p in check_queue(record) if p != "items"]
+        doubted = {f.get("path") for f in record.get("findings") or []} - {"items"}
+        whole = letter_findings(record)
         if error:
             self._banner("error", f"Import failed — {error.get('message') or error.get('code')}")
-        elif pending:
-            n = len(pending)
-            self._banner(
-                "low", f"{LOW_MARK}  {n} value{'s' if n != 1 else ''} to check — F8 goes to the next one"
-            )
+        elif pending or whole:
+            lines = [
+                f"{LOW_MARK}  {html.escape(f.get('message') or '')} &nbsp;<a href='dismiss:{html.escape(f['key'])}'>"
+                "Dismiss</a>"
+                for f in whole
+            ]
+            if pending:
+                n = len(pending)
+                text = f"{LOW_MARK}  {n} value{'s' if n != 1 else ''} to check"
+                if doubted:
+                    text += f" ({len(doubted)} doubted by a validation rule)"
+                lines.append(text + " — F8 goes to the next one")
+            self._banner("low", "<br>".join(lines))
         else:
             self._banner("done", f"{DONE_MARK}  No low-confidence values left in this letter")
         letter_pending = any(parse_item_path(p) is None for p in pending)
@@ -782,6 +820,20 @@ class FieldPanel(QWidget):
         self.tabs.setTabText(
             1, f"{LOW_MARK} Items ({len(items)})" if items_pending else f"Items ({len(items)})"
         )
+
+    def _on_banner_link(self, link: str) -> None:
+        if link.startswith("dismiss:"):
+            self.dismiss_requested.emit(link[len("dismiss:") :])
+
+    def _show_findings(self, field: Field, *, shown: bool = True) -> None:
+        """The findings row under a field: its open findings and its dismissals that still apply."""
+        if field.form is None:
+            return
+        record = self.record if shown else None
+        open_findings = findings_at(record, field.path)
+        dismissed = [d for d in self.dismissed if record and d.get("path") in (field.path,)]
+        visible = field.note.set_findings(open_findings, dismissed)
+        field.form.setRowVisible(field.note, visible)
 
     def _banner(self, kind: str, text: str) -> None:
         self.banner.setText(text)
@@ -823,6 +875,9 @@ class FieldPanel(QWidget):
         cell.setText(text or "—")
         cell.setBackground(QBrush(QColor(255, 236, 204)) if needs_check(record, path) else QBrush())
         conf = confidence(record, path)
+        doubts = findings_at(record, path)
+        if doubts:
+            tip = "\n".join([tip, "", *(f"{LOW_MARK} {f.get('message')}" for f in doubts)])
         if is_corrected(record, path):
             tip = f"{tip}\n\nChecked by a reviewer"
         elif conf is not None:
@@ -858,6 +913,7 @@ class FieldPanel(QWidget):
                 field.set_value(value if row >= 0 else None)
             if row >= 0:
                 field.set_state(record)
+            self._show_findings(field, shown=row >= 0)
             if field.spec.optional:
                 present = any(item.get(s.key) for s in ITEM_FIELDS if s.optional)
                 self.detail_forms[key].setRowVisible(field.widget, present)
@@ -899,6 +955,11 @@ class FieldPanel(QWidget):
     def focus_field(self, path: str) -> bool:
         """Bring a field's editor into view and give it the keyboard focus."""
         parsed = parse_item_path(path)
+        if path == "items":  # a finding about the whole letter (no disputed item): the items tab, the banner
+            self.tabs.setCurrentIndex(1)
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self._current_path = path
+            return True
         self.tabs.setCurrentIndex(1 if parsed else 0)
         field = self.field(path)
         if field is None:

@@ -24,14 +24,15 @@ from .fields import FieldPanel
 from .icons import app_icon, icon
 from .importing import ImportController, ImportProgress
 from .record import (
+    check_queue,
     error_message,
     field_label,
     field_order,
     field_provenance,
+    findings_at,
     get_value,
     is_corrected,
     needs_check,
-    pending_paths,
 )
 from .resources import sample_letters
 from .viewer import PageViewer
@@ -68,6 +69,59 @@ class SetValueCommand(QUndoCommand):
             self.window.write_value(self.doc_id, self.path, self.old)
         else:
             self.window.write_value(self.doc_id, self.path, None, clear=True)
+
+
+class ReviewCommand(QUndoCommand):
+    """A reviewer's verdict on one value: dismiss or restore rule findings about it and/or accept the value
+    as it stands (a correction to the same value). Undo takes every part back, in reverse order."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        doc_id: int,
+        path: str,
+        text: str,
+        *,
+        dismissed: tuple[str, ...] = (),
+        restored: tuple[str, ...] = (),
+        accepted: tuple | None = None,  # (value, was_corrected) when the value was accepted
+    ) -> None:
+        super().__init__(text)
+        self.window = window
+        self.doc_id = doc_id
+        self.path = path
+        self.dismissed = dismissed
+        self.restored = restored
+        self.accepted = accepted
+        self._applied = True  # the window did it before pushing (to know what it did)
+
+    def _findings(self, dismiss: tuple[str, ...], restore: tuple[str, ...]) -> None:
+        store = self.window.store
+        for key in dismiss:
+            try:
+                store.dismiss_finding(self.doc_id, key)
+            except (ValueError, KeyError):
+                pass  # the rule no longer fires (a correction undone since): nothing to dismiss
+        for key in restore:
+            store.restore_finding(self.doc_id, key)
+
+    def redo(self) -> None:
+        if self._applied:
+            self._applied = False
+            return
+        self._findings(self.dismissed, self.restored)
+        if self.accepted is not None:
+            self.window.write_value(self.doc_id, self.path, self.accepted[0])
+        self.window._reload(self.doc_id)
+
+    def undo(self) -> None:
+        if self.accepted is not None:
+            value, was_corrected = self.accepted
+            self.window.write_value(
+                self.doc_id, self.path, value if was_corrected else None, clear=not was_corrected
+            )
+        self._findings(self.restored, self.dismissed)
+        self.window._reload(self.doc_id)
 
 
 class MainWindow(QMainWindow):
@@ -279,6 +333,8 @@ class MainWindow(QMainWindow):
         self.panel.accept_requested.connect(lambda path: self.accept_and_next(path))
         self.panel.locate_requested.connect(self._on_field_focused)
         self.panel.status_requested.connect(self.set_status)
+        self.panel.dismiss_requested.connect(self.dismiss_finding)
+        self.panel.restore_requested.connect(self.restore_finding)
         self.empty.import_samples.connect(self.import_samples)
         self.empty.choose_files.connect(self.import_files)
         self.empty.choose_folder.connect(self.import_folder)
@@ -379,10 +435,17 @@ class MainWindow(QMainWindow):
             self.viewer.show_message(
                 "This letter cannot be displayed.\n\n" + (error_message(error) or "The file is damaged.")
             )
-        self.panel.set_record(record, notes=info.get("notes") or [])
+        self.panel.set_record(record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id))
         self.undo_group.setActiveStack(self._stack(doc_id))
         self._update_title()
         self._update_actions()
+
+    def _dismissed(self, doc_id: int) -> list[dict]:
+        """The letter's dismissed findings whose rule still fires (shown muted, with Restore)."""
+        try:
+            return [d for d in self.store.dismissed_findings(doc_id) if d["active"]]
+        except KeyError:
+            return []
 
     def close_document(self) -> None:
         self.doc_id = self.record = self.info = None
@@ -496,7 +559,9 @@ class MainWindow(QMainWindow):
             return
         self.record = self.store.record(doc_id)
         self.info = info
-        self.panel.update_record(self.record, notes=info.get("notes") or [])
+        self.panel.update_record(
+            self.record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id)
+        )
         current = self.panel.current_path()
         if current:
             self._show_field(current, scroll=False)
@@ -537,61 +602,138 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ keyboard review
 
     def next_check(self, direction: int = 1) -> str | None:
-        """Move the focus to the next (or previous) low-confidence value; returns its path."""
+        """Move the focus to the next (or previous) value to check; returns its path. Values a validation
+        rule doubts come first, then the other low-confidence values (see :func:`check_queue`)."""
         if self.record is None:
             return None
-        pending = pending_paths(self.record)
-        if not pending:
+        queue = check_queue(self.record)
+        if not queue:
             self.statusBar().showMessage(
-                "No low-confidence values left in this letter — Ctrl+R marks it reviewed and opens the next.",
+                "No values left to check in this letter — Ctrl+R marks it reviewed and opens the next.",
                 5000,
             )
             return None
-        order = field_order(self.record)
-        rank = {p: i for i, p in enumerate(order)}
         current = self.panel.current_path()
-        here = rank.get(current, -1 if direction > 0 else len(order))
-        ranked = sorted(pending, key=lambda p: rank.get(p, len(order)))
-        if direction > 0:
-            target = next((p for p in ranked if rank.get(p, len(order)) > here), ranked[0])
-        else:
-            target = next((p for p in reversed(ranked) if rank.get(p, len(order)) < here), ranked[-1])
+        if current in queue:
+            target = queue[(queue.index(current) + direction) % len(queue)]
+        elif self.record.get("findings"):
+            target = queue[0] if direction > 0 else queue[-1]
+        else:  # no findings: the next one down the panel from where the reviewer is
+            order = field_order(self.record)
+            rank = {p: i for i, p in enumerate(order)}
+            here = rank.get(current, -1 if direction > 0 else len(order))
+            if direction > 0:
+                target = next((p for p in queue if rank.get(p, len(order)) > here), queue[0])
+            else:
+                target = next((p for p in reversed(queue) if rank.get(p, len(order)) < here), queue[-1])
         self.panel.focus_field(target)
-        n = len(pending)
+        n = len(queue)
+        doubts = findings_at(self.record, target)
+        what = f"{field_label(target)}: {doubts[0]['message']}" if doubts else field_label(target)
+        hint = "Ctrl+Enter dismisses the finding" if doubts else "Ctrl+Enter accepts it"
         self.statusBar().showMessage(
-            f"{field_label(target)} — {n} value{'s' if n != 1 else ''} to check. "
-            "Ctrl+Enter accepts it and moves on.",
-            5000,
+            f"{what} — {n} value{'s' if n != 1 else ''} to check. {hint} and moves on.", 6000
         )
         return target
 
     def accept_and_next(self, path: str | None = None) -> None:
-        """Accept the current value (or save the correction typed into it) and go to the next check.
-        Once nothing is left to check, the next Ctrl+Enter marks the letter reviewed and opens the next."""
+        """Accept the current value (or save the correction typed into it) and go to the next check:
+        accepting a value a rule doubts dismisses the rule's finding (the reviewer has looked at the letter
+        and the value stands). Once nothing is left to check, the next Ctrl+Enter marks the letter
+        reviewed and opens the next."""
         if self.record is None or self.doc_id is None:
             return
-        had_checks = bool(pending_paths(self.record))
+        had_checks = bool(check_queue(self.record))
         field = self.panel.focused_field()
         if field is not None and path in (None, field.path):
             if not field.commit():
                 return  # invalid text: the message is shown, the focus stays
             path = field.path
         path = path or self.panel.current_path()
-        if path and needs_check(self.record, path):
-            # Accepting is a correction to the same value: audited, and the value counts as checked.
-            if not self.write_value(self.doc_id, path, get_value(self.record, path)):
-                return
-            self.statusBar().showMessage(f"Accepted {field_label(path)}.", 2500)
-        if pending_paths(self.record):
+        if path:
+            self.accept_value(path)
+        if check_queue(self.record):
             self.next_check(1)
         elif had_checks:
             self.statusBar().showMessage(
-                "Every low-confidence value is checked. Ctrl+Enter again marks the letter reviewed "
+                "Every value to check is checked. Ctrl+Enter again marks the letter reviewed "
                 "and opens the next one.",
                 8000,
             )
         else:
             self.mark_reviewed_and_next()
+
+    def accept_value(self, path: str) -> bool:
+        """Dismiss the findings about a value and accept it when it is still below the threshold (one
+        undoable step); False when there was nothing to accept."""
+        doc_id = self.doc_id
+        if self.record is None or doc_id is None:
+            return False
+        keys = tuple(f["key"] for f in findings_at(self.record, path))
+        if not keys and not needs_check(self.record, path):
+            return False
+        try:
+            for key in keys:
+                self.store.dismiss_finding(doc_id, key)
+            if keys:
+                self._start_review(doc_id)
+        except (ValueError, KeyError) as exc:
+            self.statusBar().showMessage(str(exc).strip("'\""), 6000)
+            return False
+        self._reload(doc_id)
+        accepted = None
+        if path != "items" and needs_check(self.record, path):
+            # Accepting is a correction to the same value: audited, and the value counts as checked.
+            value, was_corrected = get_value(self.record, path), is_corrected(self.record, path)
+            if self.write_value(doc_id, path, value):
+                accepted = (value, was_corrected)
+        if not keys and accepted is None:
+            return False
+        what = "Dismissed the finding on" if keys and accepted is None else "Accepted"
+        label = "the letter" if path == "items" else field_label(path)
+        self._stack(doc_id).push(
+            ReviewCommand(self, doc_id, path, f"{what} {label}", dismissed=keys, accepted=accepted)
+        )
+        self.statusBar().showMessage(f"{what} {label}. Ctrl+Z takes it back.", 3000)
+        return True
+
+    def dismiss_finding(self, key: str) -> None:
+        """The Dismiss button of a finding: the letter really says so (audited, undoable)."""
+        if self.record is None or self.doc_id is None:
+            return
+        found = [f for f in self.record.get("findings") or [] if f["key"] == key]
+        if not found:
+            return
+        self.panel.commit_pending()
+        path = found[0]["path"]
+        try:
+            self.store.dismiss_finding(self.doc_id, key)
+            self._start_review(self.doc_id)
+        except (ValueError, KeyError) as exc:
+            self.statusBar().showMessage(str(exc).strip("'\""), 6000)
+            return
+        doc_id = self.doc_id
+        label = "the letter" if path == "items" else field_label(path)
+        self._stack(doc_id).push(
+            ReviewCommand(self, doc_id, path, f"Dismiss finding on {label}", dismissed=(key,))
+        )
+        self._reload(doc_id)
+        self.statusBar().showMessage(f"Finding on {label} dismissed. Ctrl+Z takes it back.", 4000)
+
+    def restore_finding(self, key: str) -> None:
+        """The Restore button of a dismissed finding: open it again (audited, undoable)."""
+        if self.doc_id is None:
+            return
+        found = [d for d in self.panel.dismissed if d["key"] == key]
+        path = found[0]["path"] if found else key.partition(":")[2]
+        doc_id = self.doc_id
+        self.store.restore_finding(doc_id, key)
+        label = "the letter" if path == "items" else field_label(path)
+        self._stack(doc_id).push(
+            ReviewCommand(self, doc_id, path, f"Restore finding on {label}", restored=(key,))
+        )
+        self._reload(doc_id)
+        self.statusBar().showMessage(f"Finding on {label} open again.", 4000)
 
     def set_status(self, status: str) -> None:
         if self.doc_id is None:

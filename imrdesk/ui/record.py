@@ -138,6 +138,8 @@ def field_label(path: str) -> str:
     for spec in LETTER_FIELDS:
         if spec.key == path:
             return spec.label
+    if path == "items":
+        return "Disputed items"
     return path
 
 
@@ -233,3 +235,27 @@ def citation_anchor(path: str) -> str:
     if path.endswith("_citations"):
         return path[: -len("_citations")] + "_guideline"
     return path
+
+
+def findings_at(record: dict | None, path: str) -> list[dict]:
+    """The open rule findings about one value (those about its citations stand on its guideline)."""
+    return [
+        f
+        for f in (record or {}).get("findings") or []
+        if f.get("path") == path or citation_anchor(f.get("path") or "") == path
+    ]
+
+
+def letter_findings(record: dict | None) -> list[dict]:
+    """Open findings about the letter as a whole rather than one value (no disputed item found)."""
+    return [f for f in (record or {}).get("findings") or [] if f.get("path") == "items"]
+
+
+def check_queue(record: dict | None) -> list[str]:
+    """The values keyboard review visits, in turn: those a rule doubts first, then the other values below
+    the review threshold, each in panel order (``items`` stands for a finding about the whole letter)."""
+    from imrdesk.store.findings import review_queue
+
+    if not record:
+        return []
+    return review_queue(record, field_order(record))
