@@ -140,6 +140,12 @@ def test_dismiss_is_audited_undoable_and_survives_reopening_and_reextraction(ope
     assert shown[2] is False and text.startswith("Dismissed by ") and "implausible" in text
     assert window.panel.field("patient.age").note.buttons[AGE].text() == "Restore"
     assert window.documents.model.rows[0]["findings"] == 1
+    # the value's history lists the dismissal
+    window.show_history("patient.age")
+    table = window.history_dialog.table
+    assert table.rowCount() == 1 and "dismissed" in table.item(0, 3).text()
+    assert "age plausible" in table.item(0, 2).text()
+    window.history_dialog.close()
 
     # Ctrl+Z opens it again, Ctrl+Shift+Z dismisses it again
     window.undo()

@@ -91,14 +91,13 @@ class HistoryDialog(QDialog):
         table_rows = []
         for row in rows:
             old, new = row.get("old"), row.get("new")
-            table_rows.append(
-                [
-                    format_time(row.get("at")),
-                    row.get("user") or "",
-                    display_value(old),
-                    display_value(new) + ("   (accepted as is)" if old == new else ""),
-                ]
-            )
+            if str(row.get("path") or "").startswith("finding:"):  # a rule finding dismissed or restored
+                rule = row["path"].split(":")[1].replace("_", " ")
+                before, after = f"finding ({rule}) {old}", f"finding {new}"
+            else:
+                before = display_value(old)
+                after = display_value(new) + ("   (accepted as is)" if old == new else "")
+            table_rows.append([format_time(row.get("at")), row.get("user") or "", before, after])
         self.table = _table(["When", "Who", "Before", "After"], table_rows, self)
         self.table.setVisible(bool(rows))
         layout.addWidget(self.table, 1)

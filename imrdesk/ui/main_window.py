@@ -593,7 +593,12 @@ class MainWindow(QMainWindow):
         if not path:
             self.statusBar().showMessage("Select a field first, then Ctrl+H shows its history.", 4000)
             return
-        rows = self.store.history(self.doc_id, path)
+        # the value's corrections and the dismissals of the findings about it, in time order
+        rows = [
+            r
+            for r in self.store.history(self.doc_id)
+            if r["path"] == path or (r["path"].startswith("finding:") and r["path"].endswith(":" + path))
+        ]
         dialog = HistoryDialog(path, rows, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.history_dialog = dialog
