@@ -77,9 +77,10 @@ def test_spec_builds_one_folder_with_a_window_and_a_console_exe(monkeypatch, tmp
     hidden = set(analysis["hiddenimports"])
     assert {"imrdesk.stub", "pypdfium2_raw", "sqlite_utils", "openpyxl", "platformdirs"} <= hidden
     assert any(h.startswith("cryptography") for h in hidden)
+    assert {"matplotlib.backends.backend_agg", "matplotlib.backends.backend_qtagg"} <= hidden  # insights
     excluded = set(analysis["excludes"])
     assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore", "tkinter", "pytest"} <= excluded
-    assert not excluded & {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "cryptography"}
+    assert not excluded & {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "cryptography", "numpy"}
 
 
 def test_spec_on_windows_has_icon_and_version_resource(monkeypatch, tmp_path):

@@ -108,6 +108,21 @@ def test_import_search_and_xlsx_export(dist, tmp_path):
     assert out.read_bytes()[:2] == b"PK"
 
 
+def test_report_draws_its_charts(dist, tmp_path):
+    """matplotlib frozen: the report's charts (Agg) as PNG files and inside the HTML."""
+    cli, db = _exe(dist, "imrdesk-cli"), tmp_path / "report.db"
+    samples = sorted((ROOT / "resources" / "samples").glob("*.pdf"))
+    proc = _run([cli, "--db", db, "import", *samples], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out, charts = tmp_path / "report.html", tmp_path / "charts"
+    proc = _run([cli, "--db", db, "report", "-o", out, "--png", charts], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pngs = sorted(charts.glob("*.png"))
+    assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    page = out.read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") >= len(pngs) - 1  # every chart drawn into the page
+
+
 def test_window_starts_offscreen(dist, tmp_path):
     proc = _run([_exe(dist, "imrdesk"), "--db", tmp_path / "smoke.db", "--smoke-gui", "300"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
