@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imrdesk.extract import REVIEW_THRESHOLD, extract  # noqa: E402
+from imrdesk.extract.letter import HEADER_FIELDS  # noqa: E402
 
 
 def norm(value: object) -> str:
@@ -56,15 +57,7 @@ def main() -> int:
             conf = prov.get(path, {}).get("confidence", 0.0)
             rows.append((field, conf, right))
 
-        for key in (
-            "case_number",
-            "date_assigned",
-            "date_of_injury",
-            "decision_date",
-            "ur_denial_date",
-            "application_received",
-            "priority",
-        ):
+        for key in HEADER_FIELDS:
             add(key, key, norm(rec[key]) == norm(gold[key]))
         for key in ("licensure_states", "specialties"):
             add(f"reviewer.{key}", f"reviewer.{key}", rec["reviewer"][key] == gold["reviewer"][key])

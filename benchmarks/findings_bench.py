@@ -26,17 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imrdesk.extract import rules  # noqa: E402
+from imrdesk.extract.letter import HEADER_FIELDS  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 from imrdesk.store.importer import import_paths  # noqa: E402
 
 LETTER_PATHS = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
+    *HEADER_FIELDS,
     "reviewer.licensure_states",
     "reviewer.specialties",
     "patient.age",

@@ -10,17 +10,9 @@ import pytest
 from pdfgen import FIXTURES, SHARED_CORPUS, seed_text, text_letter_pdf
 
 from imrdesk.extract import REVIEW_THRESHOLD, extract, load
+from imrdesk.extract.letter import HEADER_FIELDS
 
 SEED_A = "000_a1eecbe2ec3dca72.txt"
-HEADER_KEYS = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-)
 SEED_B = "003_9351796eb9e60cf4.txt"
 
 
@@ -62,7 +54,7 @@ def _gold_cases():
 def test_fixture_letters_match_gold(gold_path):
     gold = json.loads(gold_path.read_text())
     rec = extract(FIXTURES / "pdf" / f"{gold_path.stem}.pdf")
-    for key in HEADER_KEYS:
+    for key in HEADER_FIELDS:
         assert rec[key] == gold[key], key
     assert rec["reviewer"] == gold["reviewer"]
     assert rec["patient"] == gold["patient"]
@@ -258,7 +250,7 @@ def test_2014_letter_with_a_header_block_and_case_number_in_the_footer():
 
 
 def _value_paths(rec: dict):
-    for key in (*HEADER_KEYS, "summary"):
+    for key in (*HEADER_FIELDS, "summary"):
         if rec[key] not in (None, []):
             yield key
     for group in ("reviewer", "patient", "injury"):

@@ -13,6 +13,8 @@ from .items import find_items, heading_text, modified_request
 from .textmap import TextMap, clean, words_provenance
 
 HEADER_DATES = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
+# the letter's header table, in contract order: case number, its dates, priority
+HEADER_FIELDS = ("case_number", *HEADER_DATES, "priority")
 CASE_RE = re.compile(r"\bCM\d{2}-\d{5,7}\b")
 
 _IMR_2016 = re.compile(r"Certification\(s\)/Specialty|State\(s\) of Licensure", re.I)
