@@ -388,10 +388,18 @@ def _death_message(exitcode: int | None) -> str:
     return f"The reader process died on this letter ({how}); it was set aside and the batch went on."
 
 
-def _open(store_path) -> tuple[Store, bool]:
-    if isinstance(store_path, Store):
-        return store_path, False
-    return Store(store_path), True
+def _run(store_path, items_of: Callable, resolver: Callable, **options) -> dict:
+    """One isolated batch over a store (a path, opened and closed here, or an open Store): ``items_of(store)``
+    lists the work, ``resolver(store, batch)`` gives the function that turns one item into a job."""
+    owned = not isinstance(store_path, Store)
+    store = Store(store_path) if owned else store_path
+    try:
+        items = items_of(store)
+        batch = _Batch(store, len(items), **options)
+        return batch.run(items, resolver(store, batch))
+    finally:
+        if owned:
+            store.close()
 
 
 def import_paths(
@@ -418,19 +426,8 @@ def import_paths(
     from ..extract.document import MAX_BYTES
 
     files = collect_paths([paths] if isinstance(paths, (str, Path)) else paths)
-    store, owned = _open(store_path)
-    try:
-        batch = _Batch(
-            store,
-            len(files),
-            workers=workers,
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            memory_limit_mb=memory_limit_mb,
-            max_tasks=max_tasks,
-        )
 
+    def resolver(store: Store, batch: _Batch) -> Callable[[Path], _Job | None]:
         def resolve(path: Path) -> _Job | None:
             from ..extract import error_record
 
@@ -475,10 +472,19 @@ def import_paths(
                 replace = True
             return _Job(name=name, label=label, data=data, sha=sha, source_path=label, replace=replace)
 
-        return batch.run(files, resolve)
-    finally:
-        if owned:
-            store.close()
+        return resolve
+
+    return _run(
+        store_path,
+        lambda _store: files,
+        resolver,
+        workers=workers,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+        memory_limit_mb=memory_limit_mb,
+        max_tasks=max_tasks,
+    )
 
 
 def reextract_documents(
@@ -494,20 +500,8 @@ def reextract_documents(
 ) -> dict:
     """Extract stored letters again (all when ``doc_ids`` is None) with the current parser, isolated like
     an import. Corrections stay in force; a letter whose re-extraction hangs or crashes keeps its values."""
-    store, owned = _open(store_path)
-    try:
-        ids = list(doc_ids) if doc_ids is not None else store.document_ids()
-        batch = _Batch(
-            store,
-            len(ids),
-            workers=workers,
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            memory_limit_mb=memory_limit_mb,
-            max_tasks=max_tasks,
-        )
 
+    def resolver(store: Store, batch: _Batch) -> Callable[[int], _Job | None]:
         def resolve(doc_id: int) -> _Job | None:
             try:
                 info = store.document_info(doc_id)
@@ -533,10 +527,19 @@ def reextract_documents(
                 replace=True,
             )
 
-        return batch.run(ids, resolve)
-    finally:
-        if owned:
-            store.close()
+        return resolve
+
+    return _run(
+        store_path,
+        lambda store: list(doc_ids) if doc_ids is not None else store.document_ids(),
+        resolver,
+        workers=workers,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+        memory_limit_mb=memory_limit_mb,
+        max_tasks=max_tasks,
+    )
 
 
 def _hash_file(path: Path) -> str:
