@@ -26,7 +26,6 @@ import getpass
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -37,9 +36,22 @@ from pathlib import Path
 import sqlite_utils
 
 from .. import __version__
+from .errors import SearchError, StoreError
 from .findings import FindingsMixin, check_records, write_findings
 from .findings import backfill as backfill_findings
 from .findings import create_tables as _create_findings_tables
+from .schema import create_v1
+from .search import fts_query, search_message, search_text
+from .values import (
+    ITEM_LISTS,
+    ITEM_TEXT,
+    META_KEYS,
+    _dumps,
+    _flatten,
+    get_path,
+    set_path,
+    validate_value,
+)
 
 SCHEMA_VERSION = 2  # 2: dismissals and findings (findings.py)
 REVIEW_STATUSES = ("new", "in_review", "reviewed", "flagged")
@@ -47,38 +59,11 @@ REVIEW_STATUSES = ("new", "in_review", "reviewed", "flagged")
 DOCUMENT_STATUSES = (*REVIEW_STATUSES, "failed")
 SYSTEM_USER = "imrdesk"
 
-META_KEYS = ("file", "sha256", "pages", "format", "error")
-DATE_FIELDS = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
-DECISIONS = ("Upheld", "Overturned")
-SOURCE_FAMILIES = ("MTUS", "ACOEM", "ODG", "OTHER")
-ITEM_TEXT = (
-    "treatment",
-    "decision",
-    "original_request",
-    "authorized",
-    "disputed_portion",
-    "claims_administrator_guideline",
-    "maximus_guideline",
-    "rationale",
-)
-ITEM_LISTS = ("claims_administrator_sources", "maximus_sources")
 PARTIES = ("claims_administrator", "maximus")
 CITATION_COLUMNS = ("source", "title", "chapter", "section", "pages", "year", "text", "families")
 PROVENANCE_KEYS = ("page", "boxes", "confidence", "spans")
-STRING_LIST_FIELDS = ("reviewer.licensure_states", "reviewer.specialties", "injury.diagnoses")
-TEXT_FIELDS = ("case_number", "priority", "summary", "injury.mechanism", "injury.treatment_to_date")
 
-_ITEM_PATH = re.compile(r"^items\[(\d+)\]\.([A-Za-z_][A-Za-z0-9_]*)$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CHUNK = 400
-
-
-class StoreError(Exception):
-    """The database cannot be used (not an imrdesk database, a newer schema, unreadable file...)."""
-
-
-class SearchError(StoreError):
-    """A full-text query the search engine cannot parse; ``str(exc)`` is a message for a person."""
 
 
 def _threshold() -> float:
@@ -98,10 +83,6 @@ def _os_user() -> str:
         return "unknown"
 
 
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _loads(text):
     return None if text is None else json.loads(text)
 
@@ -119,141 +100,6 @@ def document_kind(name: str, data: bytes) -> str:
     if data[:1024].lstrip()[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:
         return "pdf"
     return "pdf" if name.lower().endswith(".pdf") else "txt"
-
-
-def parse_path(path: str) -> tuple[int | None, str]:
-    """``"items[2].decision"`` -> ``(2, "decision")``; ``"patient.age"`` -> ``(None, "patient.age")``."""
-    m = _ITEM_PATH.match(path)
-    if m:
-        return int(m.group(1)), m.group(2)
-    if path.startswith("items") or not path or path.startswith(".") or path.endswith("."):
-        raise ValueError(
-            f"{path!r} is not a field path (expected e.g. 'case_number' or 'items[0].decision')."
-        )
-    return None, path
-
-
-def get_path(record: dict, path: str):
-    """The value at a field path of a contract record; KeyError when the path does not exist."""
-    idx, key = parse_path(path)
-    if idx is not None:
-        items = record.get("items") or []
-        if idx >= len(items) or key not in items[idx]:
-            raise KeyError(path)
-        return items[idx][key]
-    node = record
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(path)
-        node = node[part]
-    return node
-
-
-def set_path(record: dict, path: str, value) -> bool:
-    """Set a field path in place; False when the path does not exist in this record."""
-    try:
-        get_path(record, path)
-    except KeyError:
-        return False
-    idx, key = parse_path(path)
-    if idx is not None:
-        record["items"][idx][key] = value
-        return True
-    parts = key.split(".")
-    node = record
-    for part in parts[:-1]:
-        node = node[part]
-    node[parts[-1]] = value
-    return True
-
-
-def _flatten(record: dict) -> Iterator[tuple[str, object]]:
-    for key, value in record.items():
-        if key in META_KEYS or key in ("items", "provenance"):
-            continue
-        if isinstance(value, dict) and value:
-            for sub, subvalue in value.items():
-                yield f"{key}.{sub}", subvalue
-        else:
-            yield key, value
-
-
-def validate_value(path: str, value, old=None):
-    """Check and normalise a reviewer's value for a field path (``old``: the value it replaces, whose
-    shape it must keep); ValueError with a message for a person when it is wrong."""
-    _idx, key = parse_path(path)
-    leaf = key.rsplit(".", 1)[-1]
-    if isinstance(value, str):
-        value = value.strip()
-        if value == "" and leaf not in ITEM_LISTS:
-            value = None
-    if key in DATE_FIELDS:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not _ISO_DATE.match(value):
-            raise ValueError(f"{path}: a date is written YYYY-MM-DD (got {value!r}).")
-        try:
-            _dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{path}: {value} is not a calendar date.") from None
-        return value
-    if leaf == "decision":
-        if value is None:
-            return None
-        match = [d for d in DECISIONS if isinstance(value, str) and d.lower() == value.lower()]
-        if not match:
-            raise ValueError(f"{path}: the decision is 'Upheld' or 'Overturned' (got {value!r}).")
-        return match[0]
-    if key == "patient.age":
-        if value is None:
-            return None
-        try:
-            age = int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{path}: the age is a whole number (got {value!r}).") from None
-        if isinstance(value, float) and value != age or not 0 <= age <= 130:
-            raise ValueError(f"{path}: {value!r} is not a plausible age.")
-        return age
-    if key == "patient.sex":
-        if value is None:
-            return None
-        if not isinstance(value, str) or value.lower() not in ("male", "female"):
-            raise ValueError(f"{path}: sex is 'male' or 'female' (got {value!r}).")
-        return value.lower()
-    if leaf in ITEM_LISTS:
-        value = _string_list(path, value)
-        bad = [v for v in value if v not in SOURCE_FAMILIES]
-        if bad:
-            raise ValueError(f"{path}: guideline families are {', '.join(SOURCE_FAMILIES)} (got {bad}).")
-        return list(dict.fromkeys(value))
-    if leaf.endswith("_citations"):
-        if value is None:
-            value = []
-        if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-            raise ValueError(f"{path}: citations are a list of objects.")
-        return value
-    if key in STRING_LIST_FIELDS or isinstance(old, list):
-        return _string_list(path, value)
-    if isinstance(value, (list, tuple, dict)):
-        raise ValueError(f"{path}: expected a single value, not {type(value).__name__}.")
-    if key in TEXT_FIELDS or leaf in ITEM_TEXT:
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"{path}: expected text (got {value!r}).")
-    try:
-        _dumps(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{path}: {value!r} cannot be stored.") from None
-    return value
-
-
-def _string_list(path: str, value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [p for p in re.split(r"[;\n]", value)]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{path}: expected a list of strings (got {value!r}).")
-    return [v.strip() for v in value if v.strip()]
 
 
 class Store(FindingsMixin):
@@ -346,161 +192,11 @@ class Store(FindingsMixin):
                     raise StoreError(
                         f"{self.path} is an SQLite database of some other program, not imrdesk's."
                     )
-                self._create_v1()
+                create_v1(self.db)
             if version < 2:
                 _create_findings_tables(self.db)
                 backfill_findings(self)  # the rules now run on the effective record
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def _create_v1(self) -> None:
-        db = self.db
-        db["documents"].create(
-            {
-                "id": int,
-                "sha256": str,
-                "file_name": str,
-                "source_path": str,
-                "kind": str,
-                "size": int,
-                "format": str,
-                "pages": int,
-                "status": str,
-                "error_code": str,
-                "error_message": str,
-                "imported_at": str,
-                "extracted_at": str,
-                "extractor": str,
-                "layout": str,  # JSON: key order of the record, its items and citations
-                # derived from the effective record (corrections applied), refreshed on every write
-                "case_number": str,
-                "decision_date": str,
-                "n_items": int,
-                "n_upheld": int,
-                "n_overturned": int,
-                "n_low": int,
-                "n_fields": int,
-                "n_corrected": int,
-            },
-            pk="id",
-            not_null={"sha256", "file_name", "kind", "status", "imported_at"},
-            defaults={"status": "new", "n_items": 0, "n_upheld": 0, "n_overturned": 0, "n_low": 0},
-            if_not_exists=True,
-        )
-        db["documents"].create_index(["sha256"], unique=True, if_not_exists=True)
-        db["documents"].create_index(["case_number"], if_not_exists=True)
-        db["documents"].create_index(["status"], if_not_exists=True)
-        fk = [("doc_id", "documents", "id")]
-        db["files"].create(
-            {"doc_id": int, "content": bytes}, pk="doc_id", foreign_keys=fk, if_not_exists=True
-        )
-        db.execute(
-            "CREATE TRIGGER IF NOT EXISTS files_bytes_ro BEFORE UPDATE OF content ON files BEGIN "
-            "SELECT RAISE(ABORT, 'original files are never modified'); END"
-        )
-        db["fields"].create(
-            {"doc_id": int, "path": str, "ord": int, "value": str},
-            pk=("doc_id", "path"),
-            foreign_keys=fk,
-            not_null={"ord"},
-            if_not_exists=True,
-        )
-        db["items"].create(
-            {
-                "id": int,
-                "doc_id": int,
-                "idx": int,
-                **{k: str for k in ITEM_TEXT},
-                **{k: str for k in ITEM_LISTS},
-                "extra": str,
-            },
-            pk="id",
-            foreign_keys=fk,
-            not_null={"doc_id", "idx"},
-            if_not_exists=True,
-        )
-        db["items"].create_index(["doc_id", "idx"], unique=True, if_not_exists=True)
-        db["citations"].create(
-            {
-                "id": int,
-                "item_id": int,
-                "doc_id": int,
-                "party": str,
-                "ord": int,
-                "source": str,
-                "title": str,
-                "chapter": str,
-                "section": str,
-                "pages": str,
-                "year": int,
-                "text": str,
-                "families": str,
-                "extra": str,
-            },
-            pk="id",
-            foreign_keys=[("item_id", "items", "id"), ("doc_id", "documents", "id")],
-            not_null={"item_id", "doc_id", "party", "ord"},
-            if_not_exists=True,
-        )
-        db["citations"].create_index(["item_id", "party", "ord"], if_not_exists=True)
-        db["citations"].create_index(["doc_id"], if_not_exists=True)
-        db["provenance"].create(
-            {
-                "doc_id": int,
-                "path": str,
-                "page": int,
-                "confidence": float,
-                "boxes": str,
-                "spans": str,
-                "extra": str,
-            },
-            pk=("doc_id", "path"),
-            foreign_keys=fk,
-            if_not_exists=True,
-        )
-        db["corrections"].create(
-            {"doc_id": int, "path": str, "value": str, "at": str, "user": str},
-            pk=("doc_id", "path"),
-            foreign_keys=fk,
-            not_null={"at"},
-            if_not_exists=True,
-        )
-        db["audit"].create(
-            {"id": int, "doc_id": int, "path": str, "old": str, "new": str, "at": str, "user": str},
-            pk="id",
-            foreign_keys=fk,
-            not_null={"doc_id", "path", "at"},
-            if_not_exists=True,
-        )
-        db["audit"].create_index(["doc_id", "id"], if_not_exists=True)
-        db["notes"].create(
-            {"id": int, "doc_id": int, "at": str, "user": str, "text": str},
-            pk="id",
-            foreign_keys=fk,
-            not_null={"doc_id", "at", "text"},
-            if_not_exists=True,
-        )
-        db["notes"].create_index(["doc_id"], if_not_exists=True)
-        db["doc_text"].create(
-            {
-                "doc_id": int,
-                "case_number": str,
-                "file_name": str,
-                "summary": str,
-                "treatments": str,
-                "rationales": str,
-                "guidelines": str,
-            },
-            pk="doc_id",
-            foreign_keys=fk,
-            if_not_exists=True,
-        )
-        db["doc_text"].enable_fts(
-            ["case_number", "file_name", "summary", "treatments", "rationales", "guidelines"],
-            fts_version="FTS5",
-            create_triggers=True,
-            tokenize="porter unicode61 remove_diacritics 2",
-            replace=True,
-        )
 
     # ------------------------------------------------------------------ writing letters
     @_locked
@@ -777,7 +473,7 @@ class Store(FindingsMixin):
             ),
         )
         write_findings(self.conn, doc_id, rec)
-        text = _search_text(rec)
+        text = search_text(rec)
         self.conn.execute(
             "INSERT INTO doc_text (doc_id, case_number, file_name, summary, treatments, rationales, guidelines) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO UPDATE SET case_number = excluded.case_number, "
@@ -1163,7 +859,7 @@ class Store(FindingsMixin):
         except sqlite3.OperationalError as exc:
             msg = str(exc)
             if "fts5" in msg or "unterminated string" in msg or "no such column" in msg or "MATCH" in msg:
-                raise SearchError(_search_message(query or "", msg)) from None
+                raise SearchError(search_message(query or "", msg)) from None
             raise
 
     @_locked
@@ -1264,83 +960,3 @@ def _layout(record: dict) -> dict:
     if items:
         layout["item_keys"] = list(items[0].keys())
     return layout
-
-
-def _search_text(rec: dict) -> tuple:
-    items = rec.get("items") or []
-    treatments = []
-    for it in items:
-        treatments.extend(
-            str(it.get(k))
-            for k in ("treatment", "original_request", "authorized", "disputed_portion")
-            if it.get(k)
-        )
-    guidelines = [
-        str(it.get(k))
-        for it in items
-        for k in ("claims_administrator_guideline", "maximus_guideline")
-        if it.get(k)
-    ]
-    return (
-        rec.get("case_number"),
-        rec.get("file"),
-        rec.get("summary"),
-        "\n".join(treatments),
-        "\n\n".join(str(it["rationale"]) for it in items if it.get("rationale")),
-        "\n\n".join(guidelines),
-    )
-
-
-_FTS_COLUMNS = ("case_number", "file_name", "summary", "treatments", "rationales", "guidelines")
-_FTS_OPERATORS = {"AND", "OR", "NOT"}
-_BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+\*?$")
-
-
-def fts_query(query: str) -> str:
-    """A person's search text -> an FTS5 query. Words and operators (AND OR NOT NEAR, "phrases",
-    prefix*, column:word, parentheses) pass through; a bare word with punctuation inside, such as a case
-    number (CM16-0213037) or a level (L4-5), becomes a phrase instead of a syntax error."""
-    if query is None or not query.strip():
-        raise SearchError("Type a word or a phrase to search for.")
-    out = []
-    for token in re.findall(r'"[^"]*"?|[^\s"]+', query.strip()):
-        if token.startswith('"') or token in _FTS_OPERATORS or _BAREWORD.match(token):
-            out.append(token)
-            continue
-        lead = re.match(r"^[(]*", token).group()
-        trail = re.search(r"[)]*$", token).group()
-        core = token[len(lead) : len(token) - len(trail)] if trail else token[len(lead) :]
-        if not core or core.startswith("NEAR(") or _BAREWORD.match(core) or core in _FTS_OPERATORS:
-            out.append(token)
-            continue
-        col, sep, rest = core.partition(":")
-        if sep and col in _FTS_COLUMNS and rest:
-            core = col + ":" + (rest if _BAREWORD.match(rest) or rest.startswith('"') else _quote(rest))
-        elif core.startswith("^") and _BAREWORD.match(core[1:]):
-            pass
-        else:
-            core = _quote(core)
-        out.append(lead + core + trail)
-    return " ".join(out)
-
-
-def _quote(word: str) -> str:
-    star = word.endswith("*") and len(word) > 1
-    body = word[:-1] if star else word
-    return '"' + body.replace('"', '""') + '"' + ("*" if star else "")
-
-
-def _search_message(query: str, detail: str) -> str:
-    hint = (
-        'Put a phrase in double quotes ("lumbar fusion"); join words with AND, OR, NOT; use * after a prefix.'
-    )
-    if "unterminated string" in detail:
-        why = "a double quote is not closed"
-    elif "no such column" in detail:
-        col = detail.rsplit(":", 1)[-1].strip()
-        why = f"'{col}:' is not a searchable field (fields: {', '.join(_FTS_COLUMNS)})"
-    elif 'near ""' in detail:
-        why = "it stops in the middle (AND, OR, NOT, NEAR or an opening parenthesis needs words after it)"
-    else:
-        why = detail.replace("fts5: ", "")
-    return f"Cannot search for {query!r}: {why}. {hint}"

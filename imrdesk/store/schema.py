@@ -1,0 +1,155 @@
+"""The schema-1 tables, indexes, triggers and full-text index (``PRAGMA user_version`` 1); the store's
+module doc describes each table. Later versions add to it in their own modules (2: ``findings.py``)."""
+
+from __future__ import annotations
+
+from .values import ITEM_LISTS, ITEM_TEXT
+
+
+def create_v1(db) -> None:
+    """Create the schema-1 tables in ``db`` (a sqlite_utils Database, inside the migration's transaction)."""
+    db["documents"].create(
+        {
+            "id": int,
+            "sha256": str,
+            "file_name": str,
+            "source_path": str,
+            "kind": str,
+            "size": int,
+            "format": str,
+            "pages": int,
+            "status": str,
+            "error_code": str,
+            "error_message": str,
+            "imported_at": str,
+            "extracted_at": str,
+            "extractor": str,
+            "layout": str,  # JSON: key order of the record, its items and citations
+            # derived from the effective record (corrections applied), refreshed on every write
+            "case_number": str,
+            "decision_date": str,
+            "n_items": int,
+            "n_upheld": int,
+            "n_overturned": int,
+            "n_low": int,
+            "n_fields": int,
+            "n_corrected": int,
+        },
+        pk="id",
+        not_null={"sha256", "file_name", "kind", "status", "imported_at"},
+        defaults={"status": "new", "n_items": 0, "n_upheld": 0, "n_overturned": 0, "n_low": 0},
+        if_not_exists=True,
+    )
+    db["documents"].create_index(["sha256"], unique=True, if_not_exists=True)
+    db["documents"].create_index(["case_number"], if_not_exists=True)
+    db["documents"].create_index(["status"], if_not_exists=True)
+    fk = [("doc_id", "documents", "id")]
+    db["files"].create({"doc_id": int, "content": bytes}, pk="doc_id", foreign_keys=fk, if_not_exists=True)
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS files_bytes_ro BEFORE UPDATE OF content ON files BEGIN "
+        "SELECT RAISE(ABORT, 'original files are never modified'); END"
+    )
+    db["fields"].create(
+        {"doc_id": int, "path": str, "ord": int, "value": str},
+        pk=("doc_id", "path"),
+        foreign_keys=fk,
+        not_null={"ord"},
+        if_not_exists=True,
+    )
+    db["items"].create(
+        {
+            "id": int,
+            "doc_id": int,
+            "idx": int,
+            **{k: str for k in ITEM_TEXT},
+            **{k: str for k in ITEM_LISTS},
+            "extra": str,
+        },
+        pk="id",
+        foreign_keys=fk,
+        not_null={"doc_id", "idx"},
+        if_not_exists=True,
+    )
+    db["items"].create_index(["doc_id", "idx"], unique=True, if_not_exists=True)
+    db["citations"].create(
+        {
+            "id": int,
+            "item_id": int,
+            "doc_id": int,
+            "party": str,
+            "ord": int,
+            "source": str,
+            "title": str,
+            "chapter": str,
+            "section": str,
+            "pages": str,
+            "year": int,
+            "text": str,
+            "families": str,
+            "extra": str,
+        },
+        pk="id",
+        foreign_keys=[("item_id", "items", "id"), ("doc_id", "documents", "id")],
+        not_null={"item_id", "doc_id", "party", "ord"},
+        if_not_exists=True,
+    )
+    db["citations"].create_index(["item_id", "party", "ord"], if_not_exists=True)
+    db["citations"].create_index(["doc_id"], if_not_exists=True)
+    db["provenance"].create(
+        {
+            "doc_id": int,
+            "path": str,
+            "page": int,
+            "confidence": float,
+            "boxes": str,
+            "spans": str,
+            "extra": str,
+        },
+        pk=("doc_id", "path"),
+        foreign_keys=fk,
+        if_not_exists=True,
+    )
+    db["corrections"].create(
+        {"doc_id": int, "path": str, "value": str, "at": str, "user": str},
+        pk=("doc_id", "path"),
+        foreign_keys=fk,
+        not_null={"at"},
+        if_not_exists=True,
+    )
+    db["audit"].create(
+        {"id": int, "doc_id": int, "path": str, "old": str, "new": str, "at": str, "user": str},
+        pk="id",
+        foreign_keys=fk,
+        not_null={"doc_id", "path", "at"},
+        if_not_exists=True,
+    )
+    db["audit"].create_index(["doc_id", "id"], if_not_exists=True)
+    db["notes"].create(
+        {"id": int, "doc_id": int, "at": str, "user": str, "text": str},
+        pk="id",
+        foreign_keys=fk,
+        not_null={"doc_id", "at", "text"},
+        if_not_exists=True,
+    )
+    db["notes"].create_index(["doc_id"], if_not_exists=True)
+    db["doc_text"].create(
+        {
+            "doc_id": int,
+            "case_number": str,
+            "file_name": str,
+            "summary": str,
+            "treatments": str,
+            "rationales": str,
+            "guidelines": str,
+        },
+        pk="doc_id",
+        foreign_keys=fk,
+        if_not_exists=True,
+    )
+    db["doc_text"].enable_fts(
+        ["case_number", "file_name", "summary", "treatments", "rationales", "guidelines"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="porter unicode61 remove_diacritics 2",
+        replace=True,
+    )
