@@ -46,6 +46,17 @@ def _findings(rec: dict) -> set[tuple[str, str]]:
             ("sources_match_citations", "items[0].maximus_sources"),
         ),
         (lambda r: r.update(date_of_injury="2016-10-12"), ("injury_date_agrees", "date_of_injury")),
+        (
+            lambda r: r["items"][1].update(
+                treatment=r["items"][1]["treatment"]
+                + " Claims Administrator guideline: Decision based on MTUS"
+            ),
+            ("treatment_heading", "items[1].treatment"),
+        ),
+        (
+            lambda r: r["items"][0].update(treatment="Physical therapy " + "for the lumbar spine " * 70),
+            ("treatment_heading", "items[0].treatment"),
+        ),
     ],
 )
 def test_each_rule_fires_on_its_value(letter, change, expected):

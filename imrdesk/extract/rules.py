@@ -32,7 +32,16 @@ RULES = {
     "conclusion_agrees": "The rationale's conclusion agrees with the decision",
     "injury_date_agrees": "The header's date of injury agrees with the summary's",
     "sources_match_citations": "Guideline families agree with the parsed citations",
+    "treatment_heading": "A treatment is a heading, not the paragraphs after it",
 }
+# The labels of a letter's paragraphs: a treatment that contains one ran on past its heading.
+_PARAGRAPH_LABEL = re.compile(
+    r"\b(?:claims\s+administrator\s+guideline|maximus\s+guideline|decision\s+rationale|"
+    r"rationale\s+for\s+the\s+decision|medical\s+treatment\s+guidelines?\s*:|clinical\s+summary\s*:|"
+    r"documents?\s*(?:\(s\))?\s+reviewed)",
+    re.I,
+)
+LONG_TREATMENT = 1200  # characters; the longest treatment heading seen in real letters is about 450
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,25 @@ def _check(rec: dict) -> list[Finding]:
             ):
                 if not (item.get(key) or "").strip():
                     out.append(Finding("item_complete", f"{path}.{key}", f"The {label} is missing."))
+        treatment = item.get("treatment") or ""
+        label = _PARAGRAPH_LABEL.search(treatment)
+        if label:
+            out.append(
+                Finding(
+                    "treatment_heading",
+                    f"{path}.treatment",
+                    f"The treatment contains the paragraph label “{' '.join(label.group(0).split())}”: "
+                    "it may have swallowed the paragraph after the heading.",
+                )
+            )
+        elif len(treatment) > LONG_TREATMENT:
+            out.append(
+                Finding(
+                    "treatment_heading",
+                    f"{path}.treatment",
+                    f"The treatment is {len(treatment)} characters long: it may include the text after its heading.",
+                )
+            )
         said = conclusion(item.get("rationale") or "")
         if said and item.get("decision") in ("Upheld", "Overturned") and said != item["decision"]:
             wording = "is not medically necessary" if said == "Upheld" else "is medically necessary"
