@@ -35,6 +35,8 @@ _PATHS = {
     '<path d="M14 3v6h6M8 13h8M8 17h8M8 9h2"/>',
     "samples": '<path d="M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9z"/>'
     '<path d="M14 3v6h6M9 15l2 2 4-4"/>',
+    "chart": '<path d="M4 20h16"/><path d="M7 16v-5M12 16V6M17 16v-8"/>',
+    "refresh": '<path d="M20 12a8 8 0 1 1-2.3-5.7L20 8"/><path d="M20 3v5h-5"/>',
     "next": '<path d="M9 6l6 6-6 6"/>',
     "previous": '<path d="M15 6l-6 6 6 6"/>',
     "edit": '<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>',

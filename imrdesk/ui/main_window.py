@@ -259,6 +259,13 @@ class MainWindow(QMainWindow):
             "Mark letter &reviewed and open the next", self.mark_reviewed_and_next, ["Ctrl+R"], "check-circle"
         )
         self.act_flag = a("&Flag letter", self.toggle_flag, ["Ctrl+Shift+F"], "flag")
+        self.act_insights = a(
+            "&Insights…",
+            self.show_insights,
+            ["Ctrl+I"],
+            "chart",
+            "Charts of the dataset: decisions by month, category…",
+        )
         self.act_shortcuts = a("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "help")
         self.act_about = a("&About imrdesk", lambda: show_about(self), [])
 
@@ -306,6 +313,8 @@ class MainWindow(QMainWindow):
                 None,
                 self.act_letter_tab,
                 self.act_items_tab,
+                None,
+                self.act_insights,
             ],
         )
         menu(
@@ -868,6 +877,19 @@ class MainWindow(QMainWindow):
         return count
 
     # ------------------------------------------------------------------ help
+
+    def show_insights(self) -> None:
+        """The insights window (one, kept; counted again each time it is shown)."""
+        from .insights_view import InsightsWindow  # matplotlib loads here, not at start-up
+
+        self.panel.commit_pending()
+        if getattr(self, "insights_window", None) is None:
+            self.insights_window = InsightsWindow(self.db_path, self)
+        win = self.insights_window
+        win.refresh()
+        win.show()
+        win.raise_()
+        win.activateWindow()
 
     def show_shortcuts(self) -> None:
         dialog = ShortcutsDialog(self.menus, self)
