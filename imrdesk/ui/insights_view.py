@@ -125,7 +125,8 @@ class ChartPane(QWidget):
 
     def _fill_table(self, table) -> None:
         headers = [table.label or table.columns[0], *table.columns[1:]]
-        headers = [h.replace("_", " ").capitalize() for h in headers]
+        headers = [h.replace("_", " ") for h in headers]
+        headers = [h[:1].upper() + h[1:] for h in headers]  # "MAXIMUS" stays as it is
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setRowCount(len(table.rows))
@@ -260,6 +261,7 @@ class InsightsWindow(QMainWindow):
         column.addWidget(split, 1)
         self.setCentralWidget(central)
         self.chart_list.setCurrentRow(0)
+        self.chart_list.setFocus(Qt.FocusReason.OtherFocusReason)  # arrow keys walk the charts
         self._set_busy("Counting…")
 
     # ------------------------------------------------------------------ filters & computing
