@@ -7,6 +7,8 @@ import csv
 import json
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -199,6 +201,40 @@ def test_a_stale_result_is_dropped_and_closing_while_counting_is_clean(insights,
         thread.join(10)
     QApplication.processEvents()
     assert fired == [] and not any(t.is_alive() for t in win._threads)
+
+
+def test_quick_changes_stop_the_running_count_instead_of_queueing_more(
+    insights, samples_db, qtbot, monkeypatch
+):
+    """Each superseded count stops at its next letter; only the running one and the newest run at all."""
+    win = insights(samples_db)
+    started, letters_read = [], []
+    records = Store.records
+
+    def slow_records(self, *args, **kwargs):  # a large database: every letter takes a while
+        started.append(threading.current_thread().name)
+        for record in records(self, *args, **kwargs):
+            time.sleep(0.2)
+            letters_read.append(record["id"])
+            yield record
+
+    monkeypatch.setattr(Store, "records", slow_records)
+    for status in ("new", "flagged", "in_review", "failed"):
+        win.set_filters(status=status)
+    with qtbot.waitSignal(win.ready, timeout=30000):
+        win.set_filters(status="reviewed")
+    assert len(started) == 2  # the first request (stopped) and the last; the three between never ran
+    assert shown_overall(win) == direct_counts(samples_db, statuses=("reviewed",))
+    assert len(letters_read) <= 2 + shown_overall(win)[0]  # the stopped count read at most one more letter
+
+    # closing stops a running count too: it ends at its next letter, not after all of them
+    win.set_filters()
+    qtbot.waitUntil(lambda: len(started) == 3, timeout=5000)
+    win.close()
+    for thread in win._threads:
+        thread.join(2)
+    assert not any(t.is_alive() for t in win._threads)
+    assert len(letters_read) <= 4 + shown_overall(win)[0]
 
 
 def test_the_main_window_opens_insights(qtbot, samples_db, tmp_path):

@@ -2,8 +2,10 @@
 
 The figures are computed from the store in a background thread (its own connection: a Store belongs to the
 thread that opened it) so a large database never freezes the window; a result that arrives after the
-filters changed again is dropped. Each chart is a matplotlib Figure from :mod:`imrdesk.report.charts` (the
-same one the HTML report prints) on a Qt canvas, with the table it draws below it, and exports as PNG and CSV.
+filters changed again is dropped. One count runs at a time: a newer request stops the running one at its next
+letter and starts when it has, so quick changes cost one count, not one each (and closing stops it too).
+Each chart is a matplotlib Figure from :mod:`imrdesk.report.charts` (the same one the HTML report prints) on a
+Qt canvas, with the table it draws below it, and exports as PNG and CSV.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value * 100:.0f} %" if 0 <= value <= 1 else f"{value:g}"
     return str(value)
+
+
+class _Superseded(Exception):
+    """Raised inside the worker when a newer request (or closing the window) makes its count useless."""
 
 
 class _Relay(QObject):
@@ -164,6 +170,8 @@ class InsightsWindow(QMainWindow):
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_result)
         self._threads: list[threading.Thread] = []
+        self._running: threading.Event | None = None  # the running count's stop flag
+        self._pending: tuple[int, dict] | None = None  # the request waiting for it to stop
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(350)
@@ -296,21 +304,40 @@ class InsightsWindow(QMainWindow):
         self._generation += 1
         generation, filters = self._generation, self.filters()
         self._set_busy("Counting…")
+        if self._running is not None:  # stop it; _on_result starts this one when it has
+            self._running.set()
+            self._pending = (generation, filters)
+        else:
+            self._start(generation, filters)
+
+    def _start(self, generation: int, filters: dict) -> None:
+        self._running = stop = threading.Event()
         thread = threading.Thread(
-            target=self._compute, args=(generation, filters), name="imrdesk-insights", daemon=True
+            target=self._compute, args=(generation, filters, stop), name="imrdesk-insights", daemon=True
         )
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
-    def _compute(self, generation: int, filters: dict) -> None:
+    def _compute(self, generation: int, filters: dict, stop: threading.Event) -> None:
         """In the worker thread: its own Store, the insights, then back to the window."""
         from imrdesk.store import Store, StoreError
         from imrdesk.store.insights import compute
 
+        class StoppableStore(Store):
+            # compute() reads the letters through records(): checking the flag there ends a useless count
+            # within one letter, without a copy of compute() here
+            def records(self, *args, **kwargs):
+                for record in super().records(*args, **kwargs):
+                    if stop.is_set():
+                        raise _Superseded
+                    yield record
+
         try:
-            with Store(self.db_path) as store:
+            with StoppableStore(self.db_path) as store:
                 result = compute(store, **filters)
             message = ""
+        except _Superseded:
+            result, message = None, ""
         except ValueError as exc:  # a filter a person typed
             result, message = None, str(exc).replace("--from: ", "From: ").replace("--to: ", "To: ")
         except (StoreError, OSError) as exc:
@@ -323,6 +350,10 @@ class InsightsWindow(QMainWindow):
             pass  # the window is gone
 
     def _on_result(self, generation: int, insights, message: str) -> None:
+        self._running = None
+        if self._pending is not None:
+            self._start(*self._pending)
+            self._pending = None
         if generation != self._generation:
             return  # the filters changed since: a newer result is on its way
         self.insights, self.error = insights, message
@@ -426,4 +457,7 @@ class InsightsWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._generation += 1  # a result still computing is dropped when it arrives
+        self._pending = None
+        if self._running is not None:
+            self._running.set()  # and the count stops at its next letter
         super().closeEvent(event)
