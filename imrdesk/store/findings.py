@@ -162,10 +162,11 @@ class FindingsMixin:
         "key"}`` (dismissed ones left out; see :meth:`dismissed_findings`). KeyError for an unknown letter."""
         return list(self.record(doc_id).get("findings") or [])
 
-    def dismissed_findings(self, doc_id: int) -> list[dict]:
+    def dismissed_findings(self, doc_id: int, record: dict | None = None) -> list[dict]:
         """A letter's dismissals, oldest first: ``{"key", "rule", "path", "message", "at", "user",
         "active"}``; ``active`` is False when the rule no longer fires on the letter (the value was corrected
-        since, or re-extraction reads it differently), so the dismissal has nothing to hide."""
+        since, or re-extraction reads it differently), so the dismissal has nothing to hide. ``record``: the
+        letter's effective record when the caller has just read it (:meth:`record`), not read again."""
         with self._lock:
             rows = self.conn.execute(
                 "SELECT key, rule, path, message, at, user FROM dismissals WHERE doc_id = ? ORDER BY at, rowid",
@@ -173,7 +174,7 @@ class FindingsMixin:
             ).fetchall()
             if not rows:
                 return []
-            rec = self._load([doc_id], provenance=False)[doc_id]
+            rec = record if record is not None else self._load([doc_id], provenance=False)[doc_id]
         firing = {f.key for f in _rules().check(rec)}
         return [
             {"key": k, "rule": r, "path": p, "message": m, "at": at, "user": u, "active": k in firing}
@@ -218,6 +219,16 @@ class FindingsMixin:
                 return
             self._audit(doc_id, AUDIT_PREFIX + key, DISMISSED, OPEN, user, _now())
             self._refresh(doc_id)
+
+    def value_history(self, doc_id: int, path: str) -> list[dict]:
+        """The audit rows of one value, oldest first: its corrections and the dismissals and restorations of
+        the findings about it (audit path ``finding:<rule>:<path>``)."""
+        suffix = ":" + path
+        return [
+            r
+            for r in self.history(doc_id)
+            if r["path"] == path or (r["path"].startswith(AUDIT_PREFIX) and r["path"].endswith(suffix))
+        ]
 
     def review_queue(self, doc_id: int, order: Iterable[str] | None = None) -> list[str]:
         """Field paths in the order keyboard review should visit them (see :func:`review_queue`)."""

@@ -124,6 +124,11 @@ class ReviewCommand(QUndoCommand):
         self.window._reload(self.doc_id)
 
 
+def _subject(path: str) -> str:
+    """What a finding is about, for messages and undo texts ("items": the letter as a whole)."""
+    return "the letter" if path == "items" else field_label(path)
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -444,15 +449,17 @@ class MainWindow(QMainWindow):
             self.viewer.show_message(
                 "This letter cannot be displayed.\n\n" + (error_message(error) or "The file is damaged.")
             )
-        self.panel.set_record(record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id))
+        self.panel.set_record(
+            record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id, record)
+        )
         self.undo_group.setActiveStack(self._stack(doc_id))
         self._update_title()
         self._update_actions()
 
-    def _dismissed(self, doc_id: int) -> list[dict]:
+    def _dismissed(self, doc_id: int, record: dict) -> list[dict]:
         """The letter's dismissed findings whose rule still fires (shown muted, with Restore)."""
         try:
-            return [d for d in self.store.dismissed_findings(doc_id) if d["active"]]
+            return [d for d in self.store.dismissed_findings(doc_id, record) if d["active"]]
         except KeyError:
             return []
 
@@ -569,7 +576,7 @@ class MainWindow(QMainWindow):
         self.record = self.store.record(doc_id)
         self.info = info
         self.panel.update_record(
-            self.record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id)
+            self.record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id, self.record)
         )
         current = self.panel.current_path()
         if current:
@@ -602,12 +609,7 @@ class MainWindow(QMainWindow):
         if not path:
             self.statusBar().showMessage("Select a field first, then Ctrl+H shows its history.", 4000)
             return
-        # the value's corrections and the dismissals of the findings about it, in time order
-        rows = [
-            r
-            for r in self.store.history(self.doc_id)
-            if r["path"] == path or (r["path"].startswith("finding:") and r["path"].endswith(":" + path))
-        ]
+        rows = self.store.value_history(self.doc_id, path)
         dialog = HistoryDialog(path, rows, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.history_dialog = dialog
@@ -686,13 +688,7 @@ class MainWindow(QMainWindow):
         keys = tuple(f["key"] for f in findings_at(self.record, path))
         if not keys and not needs_check(self.record, path):
             return False
-        try:
-            for key in keys:
-                self.store.dismiss_finding(doc_id, key)
-            if keys:
-                self._start_review(doc_id)
-        except (ValueError, KeyError) as exc:
-            self.statusBar().showMessage(str(exc).strip("'\""), 6000)
+        if keys and not self._dismiss(doc_id, keys):
             return False
         self._reload(doc_id)
         accepted = None
@@ -704,7 +700,7 @@ class MainWindow(QMainWindow):
         if not keys and accepted is None:
             return False
         what = "Dismissed the finding on" if keys and accepted is None else "Accepted"
-        label = "the letter" if path == "items" else field_label(path)
+        label = _subject(path)
         self._stack(doc_id).push(
             ReviewCommand(self, doc_id, path, f"{what} {label}", dismissed=keys, accepted=accepted)
         )
@@ -719,15 +715,10 @@ class MainWindow(QMainWindow):
         if not found:
             return
         self.panel.commit_pending()
-        path = found[0]["path"]
-        try:
-            self.store.dismiss_finding(self.doc_id, key)
-            self._start_review(self.doc_id)
-        except (ValueError, KeyError) as exc:
-            self.statusBar().showMessage(str(exc).strip("'\""), 6000)
+        path, doc_id = found[0]["path"], self.doc_id
+        if not self._dismiss(doc_id, (key,)):
             return
-        doc_id = self.doc_id
-        label = "the letter" if path == "items" else field_label(path)
+        label = _subject(path)
         self._stack(doc_id).push(
             ReviewCommand(self, doc_id, path, f"Dismiss finding on {label}", dismissed=(key,))
         )
@@ -739,15 +730,27 @@ class MainWindow(QMainWindow):
         if self.doc_id is None:
             return
         found = [d for d in self.panel.dismissed if d["key"] == key]
-        path = found[0]["path"] if found else key.partition(":")[2]
-        doc_id = self.doc_id
+        if not found:  # the button belongs to a dismissal the panel shows
+            return
+        path, doc_id = found[0]["path"], self.doc_id
         self.store.restore_finding(doc_id, key)
-        label = "the letter" if path == "items" else field_label(path)
+        label = _subject(path)
         self._stack(doc_id).push(
             ReviewCommand(self, doc_id, path, f"Restore finding on {label}", restored=(key,))
         )
         self._reload(doc_id)
         self.statusBar().showMessage(f"Finding on {label} open again.", 4000)
+
+    def _dismiss(self, doc_id: int, keys: tuple[str, ...]) -> bool:
+        """Dismiss findings of a letter (audited; the first one moves a new letter to "in review")."""
+        try:
+            for key in keys:
+                self.store.dismiss_finding(doc_id, key)
+            self._start_review(doc_id)
+        except (ValueError, KeyError) as exc:
+            self.statusBar().showMessage(str(exc).strip("'\""), 6000)
+            return False
+        return True
 
     def set_status(self, status: str) -> None:
         if self.doc_id is None:
