@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from imrdesk.extract import rules  # noqa: E402
 from imrdesk.extract.letter import HEADER_FIELDS  # noqa: E402
+from imrdesk.services.importing import import_paths  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
-from imrdesk.store.importer import import_paths  # noqa: E402
 
 LETTER_PATHS = (
     *HEADER_FIELDS,

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imrdesk.extract import extract  # noqa: E402
-from imrdesk.report.charts import CHARTS, figure, png_bytes  # noqa: E402
+from imrdesk.services.charts import CHARTS, figure, png_bytes  # noqa: E402
+from imrdesk.services.insights import compute  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
-from imrdesk.store.insights import compute  # noqa: E402
 
 
 def letters() -> list[Path]:

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from imrdesk.services.importing import import_paths  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
-from imrdesk.store.importer import import_paths  # noqa: E402
 
 
 def rss_mb(pid: int | None = None) -> float | None:

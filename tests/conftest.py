@@ -32,7 +32,7 @@ def imported_corpus(tmp_path_factory, corpus_dir):
     """The corpus PDFs imported once per session with the real importer (2 worker processes).
 
     ``.path`` (the database; never modify it: use ``corpus_store``), ``.summary``, ``.events``."""
-    from imrdesk.store.importer import import_paths
+    from imrdesk.services.importing import import_paths
 
     db = tmp_path_factory.mktemp("corpus-db") / "corpus.db"
     events: list[dict] = []

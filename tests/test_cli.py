@@ -41,6 +41,7 @@ def test_help(command, capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage:") and command in out
+    assert "--db PATH" in out  # the database can be named after the command too
 
 
 def test_root_help_lists_the_commands(capsys):
@@ -175,3 +176,93 @@ def test_unusable_database_is_a_message(tmp_path, capsys):
     assert main(["--db", str(junk), "stats"]) == 2
     err = capsys.readouterr().err
     assert "imrdesk: error:" in err and "Traceback" not in err
+
+
+def test_db_after_the_command(tmp_path, corpus_pdfs, monkeypatch, capsys):
+    decoy = tmp_path / "from-env.db"  # where the commands would go if --db after the command were ignored
+    monkeypatch.setenv("IMRDESK_DB", str(decoy))
+    db = str(tmp_path / "after.db")
+    assert main(["import", "--db", db, str(corpus_pdfs[0]), str(corpus_pdfs[1]), "-q"]) == 0
+    assert "Imported 2 letters" in capsys.readouterr().out
+    with Store(db) as store:
+        assert store.count_documents() == 2
+        row = store.list_documents(limit=1)[0]
+    case = row["case_number"]
+
+    assert main(["stats", "--json", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out)["letters"] == 2
+    assert main(["show", case, "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == row["id"]
+    assert main(["search", "--db", db, "--json", case.split("-")[1]]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [h["doc_id"] for h in hits] == [row["id"]]
+    assert not decoy.exists()
+
+    # the same through a real process (main.py), after the positional arguments
+    r = _run("import", str(corpus_pdfs[2]), "--db", db, "-q", env={"IMRDESK_DB": str(decoy)})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("Imported 1 letter,")
+    r = _run("stats", "--db", db, "--json", env={"IMRDESK_DB": str(decoy)})
+    assert r.returncode == 0 and json.loads(r.stdout)["letters"] == 3
+    assert not decoy.exists()
+
+
+def test_db_after_the_command_wins_over_the_one_before(tmp_path, corpus_pdfs, capsys):
+    before, after = tmp_path / "before.db", tmp_path / "after.db"
+    assert main(["--db", str(before), "import", "--db", str(after), str(corpus_pdfs[0]), "-q"]) == 0
+    assert not before.exists()
+    with Store(after) as store:
+        assert store.count_documents() == 1
+        case = store.list_documents(limit=1)[0]["case_number"]
+    capsys.readouterr()
+    with Store(before) as store:  # an empty database to tell the two apart
+        assert store.count_documents() == 0
+    assert main(["--db", str(before), "stats", "--json", "--db", str(after)]) == 0
+    assert json.loads(capsys.readouterr().out)["letters"] == 1
+    assert main(["--db", str(after), "stats", "--json", "--db", str(before)]) == 0
+    assert json.loads(capsys.readouterr().out)["letters"] == 0
+    assert main(["--db", str(before), "show", case, "--db", str(after), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["case_number"] == case
+    assert main(["--db", str(after), "show", case, "--db", str(before)]) == 1  # not in the empty one
+    assert "no stored letter" in capsys.readouterr().err
+    # given only before the command, it still counts
+    assert main(["--db", str(after), "stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["letters"] == 1
+
+
+def test_version_and_help_import_nothing_heavy():
+    code = (
+        "import sys\n"
+        "from imrdesk.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "heavy = ('sqlite_utils', 'numpy', 'matplotlib', 'pdfplumber', 'PySide6', 'imrdesk.store')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
+def test_command_line_layering():
+    """cli/ modules share only public names, reach the database only through the store's public methods
+    and the services, and only the entry points import cli/."""
+    import ast
+
+    cli_dir = REPO_ROOT / "imrdesk" / "cli"
+    for path in cli_dir.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                assert not private, f"{path.name} imports private {private} from .{node.module}"
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in ("conn", "_lock"), f"{path.name} reaches into the store: .{node.attr}"
+        assert "execute(" not in source and "SELECT " not in source, path.name
+    for path in (REPO_ROOT / "imrdesk").rglob("*.py"):
+        if cli_dir in path.parents or path.name == "__main__.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "imrdesk.cli" not in text and "from ..cli" not in text and "from .cli" not in text, path

@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from pdfgen import FIXTURES
 
 from imrdesk.extract import REVIEW_THRESHOLD, extract
+from imrdesk.record import document_order, review_queue
+from imrdesk.services.export import export
+from imrdesk.services.importing import import_paths, reextract_documents, reextract_in_process
 from imrdesk.store import SCHEMA_VERSION, Store
-from imrdesk.store.findings import document_order, review_queue
-from imrdesk.store.importer import import_paths, reextract_documents
 
 LETTER = FIXTURES / "pdf" / "CM17-0002198.pdf"  # two items, both Upheld; no findings as extracted
 DOUBTED = "date_order:application_received"
@@ -100,7 +101,7 @@ def test_a_dismissed_finding_stays_dismissed_after_reextraction(store, tmp_path)
     assert (audit["old"], audit["new"], audit["user"]) == ("open", "dismissed", "bob")
 
     # re-extraction in this process, in worker processes, and a re-import that replaces the letter
-    store.reextract(doc_id)
+    reextract_in_process(store, doc_id)
     assert store.findings(doc_id) == [] and store.dismissed_findings(doc_id)[0]["active"]
     summary = reextract_documents(store.path, [doc_id], workers=1)
     assert summary["failed"] == [] and summary["imported"] == 1
@@ -142,7 +143,7 @@ def test_review_queue_visits_findings_first_then_low_confidence_values(store):
     low = [p for p, v in rec["provenance"].items() if v["confidence"] < REVIEW_THRESHOLD]
     assert low, "the fixture letter has fallback values to check"
     order = document_order(rec)
-    assert store.review_queue(doc_id) == sorted(low, key=order.index)
+    assert review_queue(store.record(doc_id)) == sorted(low, key=order.index)
 
     # findings on a later and an earlier field, and on an item: all before the low-confidence values,
     # in document order (header, patient, then the item), whatever the order the rules list them in
@@ -151,7 +152,7 @@ def test_review_queue_visits_findings_first_then_low_confidence_values(store):
     store.set_value(doc_id, "items[1].decision", "Overturned")  # the rationale says not necessary
     keys = {f["key"] for f in store.findings(doc_id)}
     assert {DOUBTED, "age_plausible:patient.age", "conclusion_agrees:items[1].decision"} <= keys
-    queue = store.review_queue(doc_id)
+    queue = review_queue(store.record(doc_id))
     first = ["application_received", "patient.age", "items[1].decision"]
     assert queue[:3] == first
     assert queue[3:] == sorted((p for p in low if p not in first), key=order.index)
@@ -160,7 +161,7 @@ def test_review_queue_visits_findings_first_then_low_confidence_values(store):
     # a window may pass its own field order; corrected low-confidence values leave the queue
     store.set_value(doc_id, low[0], store.record(doc_id)["injury"][low[0].split(".")[1]])
     mine = ["items[1].decision", "patient.age", "application_received"]
-    queue = store.review_queue(doc_id, order=mine)
+    queue = review_queue(store.record(doc_id), order=mine)
     assert queue[:3] == mine and low[0] not in queue
 
 
@@ -176,7 +177,7 @@ def test_exports_carry_open_findings(store, tmp_path):
     store.set_value(doc_id, "items[1].decision", "Overturned")  # an item's finding: its row only
     messages = {f["path"]: f["message"] for f in store.findings(doc_id)}
 
-    store.export(tmp_path / "out.csv", "csv")
+    export(store, tmp_path / "out.csv", "csv")
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     mine = [r for r in rows if r["doc_id"] == str(doc_id)]
@@ -184,7 +185,7 @@ def test_exports_carry_open_findings(store, tmp_path):
     assert mine[1]["open_findings"] == f"{messages['patient.age']}; {messages['items[1].decision']}"
     assert all(r["open_findings"] == "" for r in rows if r["doc_id"] == str(other))
 
-    store.export(tmp_path / "out.xlsx", "xlsx")
+    export(store, tmp_path / "out.xlsx", "xlsx")
     wb = load_workbook(tmp_path / "out.xlsx", read_only=True)
     sheet = list(wb["items"].iter_rows(values_only=True))
     col = sheet[0].index("open_findings")
@@ -194,7 +195,7 @@ def test_exports_carry_open_findings(store, tmp_path):
     assert {r[0]: r[fcol] for r in docs[1:]} == {doc_id: 2, other: 0}
     wb.close()
 
-    store.export(tmp_path / "out.json", "json")
+    export(store, tmp_path / "out.json", "json")
     records = {r["id"]: r for r in json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))}
     assert records[doc_id]["findings"] == store.findings(doc_id) and records[other]["findings"] == []
 

@@ -18,8 +18,8 @@ import pytest
 from pdfgen import image_only_pdf, plain_pdf, seed_text, text_letter_pdf
 
 from imrdesk.extract import extract
+from imrdesk.services.importing import collect_paths, import_paths
 from imrdesk.store import Store
-from imrdesk.store.importer import collect_paths, import_paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

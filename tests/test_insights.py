@@ -11,7 +11,7 @@ import pytest
 
 from imrdesk.cli import main
 from imrdesk.extract.categories import CATEGORIES, classify, explain, normalise
-from imrdesk.store import insights
+from imrdesk.services import insights
 
 # ----------------------------------------------------------------------------- categories
 # Treatment headings as the corpus letters print them (disputed portions for modified requests).
@@ -285,7 +285,7 @@ def test_tables_export_as_csv(corrected, tmp_path):
 def test_charts_render_for_data_and_for_nothing(corrected, tmp_path):
     from matplotlib.figure import Figure
 
-    from imrdesk.report import charts
+    from imrdesk.services import charts
 
     ins = insights.compute(corrected)
     empty = insights.compute(corrected, date_from="2030")
@@ -320,7 +320,7 @@ def test_stats_command_prints_findings_and_insights(corrected, tmp_path, capsys)
 
 
 def test_report_is_self_contained_with_every_chart(corrected, tmp_path, capsys):
-    from imrdesk.report import charts
+    from imrdesk.services import charts
 
     out = tmp_path / "report.html"
     db = str(corrected.path)
@@ -352,7 +352,7 @@ def test_report_help(capsys):
 
 
 def test_report_without_the_charting_libraries_is_a_message(corrected, tmp_path, capsys, monkeypatch):
-    from imrdesk.report import html
+    from imrdesk.services import report as html
 
     def missing(*args, **kwargs):
         raise ModuleNotFoundError("No module named 'numpy'")

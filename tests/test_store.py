@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from pdfgen import seed_text, text_letter_pdf
 
 from imrdesk.extract import REVIEW_THRESHOLD, extract
+from imrdesk.services.export import export
+from imrdesk.services.importing import import_paths, reextract_documents, reextract_in_process
 from imrdesk.store import SCHEMA_VERSION, SearchError, Store, StoreError
-from imrdesk.store.importer import import_paths, reextract_documents
 
 
 def _strip(rec: dict) -> dict:
@@ -263,7 +264,7 @@ def test_correcting_low_confidence_value_clears_it(corpus_store):
     row = next(r for r in store.list_documents() if r["low_confidence"])
     rec = store.record(row["id"])
     path = next(p for p, v in rec["provenance"].items() if v["confidence"] < REVIEW_THRESHOLD)
-    from imrdesk.store.store import get_path
+    from imrdesk.record import get_path
 
     store.set_value(row["id"], path, get_path(rec, path))
     assert store.document_info(row["id"])["low_confidence"] == row["low_confidence"] - 1
@@ -322,7 +323,7 @@ def test_correction_survives_reextraction(corpus_store):
     store.set_value(doc_id, "patient.sex", "female" if original["patient"]["sex"] == "male" else "male")
 
     # 1. the same parser again, in process
-    res = store.reextract(doc_id)
+    res = reextract_in_process(store, doc_id)
     assert res["status"] == "imported" and res["doc_id"] == doc_id
     rec = store.record(doc_id)
     assert rec["items"][0]["decision"] == "Overturned"
@@ -476,10 +477,10 @@ def test_corrections_show_in_every_export(corpus_store, tmp_path):
     store.set_value(doc_id, "patient.age", 77)
     store.set_value(doc_id, "items[1].treatment", "Corrected treatment name")
     store.set_status(doc_id, "reviewed")
-    store.reextract(doc_id)  # and after a re-extraction too
+    reextract_in_process(store, doc_id)  # and after a re-extraction too
     n_items = store.stats()["items"]
 
-    assert store.export(tmp_path / "d.json", "json") == 65
+    assert export(store, tmp_path / "d.json", "json") == 65
     data = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
     mine = next(r for r in data if r["id"] == doc_id)
     assert mine["items"][0]["decision"] == "Overturned" and mine["patient"]["age"] == 77
@@ -488,7 +489,7 @@ def test_corrections_show_in_every_export(corpus_store, tmp_path):
     assert mine["provenance"]["patient.age"]["corrected"] is True
     assert set(_strip(mine)) == set(extract(store.document_bytes(doc_id), name=rec["file"]))
 
-    assert store.export(tmp_path / "d.csv", "csv") == n_items
+    assert export(store, tmp_path / "d.csv", "csv") == n_items
     rows = _read_csv(tmp_path / "d.csv")
     assert len(rows) == n_items
     mine = [r for r in rows if r["doc_id"] == str(doc_id)]
@@ -498,7 +499,7 @@ def test_corrections_show_in_every_export(corpus_store, tmp_path):
     assert mine[0]["review_status"] == "reviewed" and mine[0]["case_number"] == rec["case_number"]
     assert "items[0].decision" in mine[0]["corrected_fields"] and "patient.age" in mine[1]["corrected_fields"]
 
-    assert store.export(tmp_path / "d.xlsx", "xlsx") == n_items
+    assert export(store, tmp_path / "d.xlsx", "xlsx") == n_items
     wb = load_workbook(tmp_path / "d.xlsx", read_only=True)
     assert wb.sheetnames == ["items", "documents"]
     sheet = list(wb["items"].iter_rows(values_only=True))
@@ -514,7 +515,7 @@ def test_corrections_show_in_every_export(corpus_store, tmp_path):
     wb.close()
 
     with pytest.raises(ValueError):
-        store.export(tmp_path / "d.txt", "txt")
+        export(store, tmp_path / "d.txt", "txt")
 
 
 def test_spreadsheet_formulas_are_neutralised(corpus_store, tmp_path):
@@ -528,7 +529,7 @@ def test_spreadsheet_formulas_are_neutralised(corpus_store, tmp_path):
     }
     for path, value in evil.items():
         store.set_value(doc_id, path, value)
-    store.export(tmp_path / "e.csv", "csv")
+    export(store, tmp_path / "e.csv", "csv")
     rows = [r for r in _read_csv(tmp_path / "e.csv") if r["doc_id"] == str(doc_id)]
     assert rows[0]["treatment"] == "'" + evil["items[0].treatment"]
     assert rows[1]["rationale"] == "'" + evil["items[1].rationale"]
@@ -537,7 +538,7 @@ def test_spreadsheet_formulas_are_neutralised(corpus_store, tmp_path):
     for r in _read_csv(tmp_path / "e.csv"):
         assert not any(v.startswith(("=", "+", "-", "@")) for v in r.values())
 
-    store.export(tmp_path / "e.xlsx", "xlsx")
+    export(store, tmp_path / "e.xlsx", "xlsx")
     wb = load_workbook(tmp_path / "e.xlsx")
     for row in wb["items"].iter_rows():
         for cell in row:
@@ -547,7 +548,7 @@ def test_spreadsheet_formulas_are_neutralised(corpus_store, tmp_path):
     mine = [r for r in wb["items"].iter_rows(min_row=2, values_only=True) if r[0] == doc_id]
     assert mine[0][header.index("treatment")] == "'" + evil["items[0].treatment"]
 
-    store.export(tmp_path / "e.json", "json")  # JSON keeps the exact text
+    export(store, tmp_path / "e.json", "json")  # JSON keeps the exact text
     data = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
     assert next(r for r in data if r["id"] == doc_id)["items"][0]["treatment"] == evil["items[0].treatment"]
 

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox 
 from imrdesk import __version__  # noqa: E402
 from imrdesk.extract import REVIEW_THRESHOLD, extract  # noqa: E402
 from imrdesk.extract.document import TEXT_GRID, normalize  # noqa: E402
+from imrdesk.record import pending_paths  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 from imrdesk.ui import resources  # noqa: E402
 from imrdesk.ui.app import configure  # noqa: E402
 from imrdesk.ui.doclist import MARK_OPEN, SNIPPET_ROLE  # noqa: E402
 from imrdesk.ui.main_window import MainWindow  # noqa: E402
-from imrdesk.ui.record import pending_paths  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "resources" / "samples"
@@ -540,7 +540,7 @@ def test_bad_files_show_their_message_and_store_nothing_wrong(open_window, tmp_p
     failed = {Path(str(f)).name: (code, message) for f, code, message in result["failed"]}
     assert set(failed) == {"corrupt.pdf", "empty.pdf", "shopping.txt"}
     assert failed["empty.pdf"][0] == "empty" and failed["shopping.txt"][0] == "not_imr"
-    report = window.report_dialog
+    report = window.files.report_dialog
     assert report is not None and report.isVisible()
     shown = {
         report.table.item(r, 0).text(): report.table.item(r, 2).text() for r in range(report.table.rowCount())
@@ -571,7 +571,7 @@ def test_duplicates_are_reported(open_window, tmp_path, qtbot):
     window.start_import([PDF])
     result = wait_import(qtbot, window)
     assert result["duplicates"] == 1 and result["imported"] == 0
-    report = window.report_dialog
+    report = window.files.report_dialog
     assert report.table.item(0, 1).text() == "Already imported"
     assert "Already in the database" in report.table.item(0, 2).text()
     assert "already in the database" in report.summary.text()
@@ -642,14 +642,15 @@ def test_search_and_status_filters(open_window, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
-def test_export_menu_writes_the_dataset(open_window, tmp_path, monkeypatch, fmt):
+def test_export_menu_writes_the_dataset(open_window, qtbot, tmp_path, monkeypatch, fmt):
     add_letters(tmp_path / "imrdesk.db", PDF)
     window = open_window()
     target = tmp_path / f"out.{fmt}"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.act_exports[fmt].trigger()
+    window.act_exports[fmt].trigger()  # written in the background: the window stays responsive
+    assert "Exporting" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=30000)
     assert target.is_file() and target.stat().st_size > 0
-    assert "Exported" in window.statusBar().currentMessage()
     assert window.settings.value("folders/last") == str(tmp_path)
 
 

@@ -15,11 +15,11 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from imrdesk.extract import REVIEW_THRESHOLD, extract  # noqa: E402
+from imrdesk.record import check_queue, pending_paths  # noqa: E402
+from imrdesk.services.importing import reextract_documents  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
-from imrdesk.store.importer import reextract_documents  # noqa: E402
 from imrdesk.ui.app import configure  # noqa: E402
 from imrdesk.ui.main_window import MainWindow  # noqa: E402
-from imrdesk.ui.record import check_queue, pending_paths  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
 LETTER = SAMPLES / "CM17-0002198.pdf"  # two Upheld items; injury.mechanism and .diagnoses below threshold

@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from imrdesk.extract import extract  # noqa: E402
-from imrdesk.report.charts import CHARTS, chart_table  # noqa: E402
+from imrdesk.services.charts import CHARTS, chart_table  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 from imrdesk.ui.app import configure  # noqa: E402
 from imrdesk.ui.insights_view import InsightsWindow  # noqa: E402
@@ -197,10 +197,10 @@ def test_a_stale_result_is_dropped_and_closing_while_counting_is_clean(insights,
     win.ready.connect(lambda: fired.append(1))
     win.refresh()
     win.close()
-    for thread in win._threads:
+    for thread in win.tasks.threads:
         thread.join(10)
     QApplication.processEvents()
-    assert fired == [] and not any(t.is_alive() for t in win._threads)
+    assert fired == [] and not any(t.is_alive() for t in win.tasks.threads)
 
 
 def test_quick_changes_stop_the_running_count_instead_of_queueing_more(
@@ -231,9 +231,9 @@ def test_quick_changes_stop_the_running_count_instead_of_queueing_more(
     win.set_filters()
     qtbot.waitUntil(lambda: len(started) == 3, timeout=5000)
     win.close()
-    for thread in win._threads:
+    for thread in win.tasks.threads:
         thread.join(2)
-    assert not any(t.is_alive() for t in win._threads)
+    assert not any(t.is_alive() for t in win.tasks.threads)
     assert len(letters_read) <= 4 + shown_overall(win)[0]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ..record.registry import REVIEW_THRESHOLD  # the review threshold lives in the field registry
 from . import rules
 from .document import MAX_BYTES, MAX_PAGES, TEXT_GRID, Document, LoadError, decode_text, load_pdf, load_text
 from .letter import empty_record, parse_document
@@ -25,8 +26,6 @@ __all__ = [
     "is_text_name",
 ]
 
-# Values whose provenance confidence is below this go to the review queue (measured on the gold labels).
-REVIEW_THRESHOLD = 0.8
 
 ERROR_CODES = ("encrypted", "corrupt", "empty", "no_text_layer", "not_imr", "too_large", "timeout", "crashed")
 TEXT_SUFFIXES = (".txt", ".text")

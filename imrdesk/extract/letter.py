@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..record.registry import DATE_FIELDS
 from . import summary as S
 from .citations import parse_guideline
 from .dates import parse_date
@@ -12,7 +13,7 @@ from .header import read_header
 from .items import find_items, heading_text, modified_request
 from .textmap import TextMap, clean, words_provenance
 
-HEADER_DATES = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
+HEADER_DATES = DATE_FIELDS  # the registry's header dates, in contract order
 # the letter's header table, in contract order: case number, its dates, priority
 HEADER_FIELDS = ("case_number", *HEADER_DATES, "priority")
 CASE_RE = re.compile(r"\bCM\d{2}-\d{5,7}\b")

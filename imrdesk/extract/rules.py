@@ -10,18 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from ..record.registry import LETTER_SPECS
 from .letter import conclusion
 from .summary import find_injury_date
 
 FINDING_CONFIDENCE = 0.5  # a value a rule doubts goes below the review threshold
 DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
-DATE_LABELS = {
-    "date_of_injury": "date of injury",
-    "ur_denial_date": "UR denial date",
-    "application_received": "application received",
-    "date_assigned": "date assigned",
-    "decision_date": "decision date",
-}
+DATE_LABELS = {path: LETTER_SPECS[path].title for path in DATE_ORDER}
 RULES = {
     "case_number_form": "Case number has the form CMyy-nnnnnnn",
     "header_dates": "Header dates are present and valid",

@@ -1,16 +1,20 @@
-"""The reviewed dataset (one SQLite file), the isolated batch importer and the store's commands. No Qt."""
+"""Persistence only: the reviewed dataset in one SQLite file — letters, extracted values, corrections,
+audit, finding dismissals, search. No Qt, no command line, no export formats, no worker processes."""
 
-from .importer import collect_paths, import_paths, reextract_documents
-from .store import DOCUMENT_STATUSES, REVIEW_STATUSES, SCHEMA_VERSION, SearchError, Store, StoreError
+from ..record import DOCUMENT_STATUSES, REVIEW_STATUSES
+from .errors import SearchError, StoreError
+from .review import CLEAR, Prior
+from .schema import SCHEMA_VERSION
+from .store import Store, Transaction
 
 __all__ = [
     "Store",
+    "Transaction",
+    "CLEAR",
+    "Prior",
     "SearchError",
     "StoreError",
     "SCHEMA_VERSION",
     "REVIEW_STATUSES",
     "DOCUMENT_STATUSES",
-    "collect_paths",
-    "import_paths",
-    "reextract_documents",
 ]

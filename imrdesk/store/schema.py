@@ -1,9 +1,22 @@
-"""The schema-1 tables, indexes, triggers and full-text index (``PRAGMA user_version`` 1); the store's
-module doc describes each table. Later versions add to it in their own modules (2: ``findings.py``)."""
+"""The database schema and every upgrade of it, in one place (``PRAGMA user_version``):
+
+1. letters, their original bytes, extracted values, provenance, corrections, audit, notes, full-text index;
+2. ``dismissals`` (reviewers' decisions that a finding is not a problem) and ``findings`` (derived: the open
+   findings of each letter's effective record).
+
+:func:`migrate` brings any older file up to :data:`SCHEMA_VERSION` in one transaction; the store's module doc
+describes each table.
+"""
 
 from __future__ import annotations
 
-from .values import ITEM_LISTS, ITEM_TEXT
+import sqlite3
+from collections.abc import Callable
+
+from ..record.registry import ITEM_LISTS, ITEM_TEXT
+from .errors import StoreError
+
+SCHEMA_VERSION = 2
 
 
 def create_v1(db) -> None:
@@ -153,3 +166,56 @@ def create_v1(db) -> None:
         tokenize="porter unicode61 remove_diacritics 2",
         replace=True,
     )
+
+
+def create_v2(db) -> None:
+    """The schema-2 tables: dismissals and derived findings."""
+    fk = [("doc_id", "documents", "id")]
+    db["dismissals"].create(
+        {"doc_id": int, "key": str, "rule": str, "path": str, "message": str, "at": str, "user": str},
+        pk=("doc_id", "key"),
+        foreign_keys=fk,
+        not_null={"at"},
+        if_not_exists=True,
+    )
+    db["findings"].create(
+        {"doc_id": int, "key": str, "ord": int, "rule": str, "path": str, "message": str},
+        pk=("doc_id", "key"),
+        foreign_keys=fk,
+        not_null={"ord"},
+        if_not_exists=True,
+    )
+    db["findings"].create_index(["rule"], if_not_exists=True)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def check_version(conn: sqlite3.Connection, name: str) -> int:
+    """The file's schema version; StoreError when a newer imrdesk wrote it or another program owns it."""
+    version = user_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{name} was written by a newer imrdesk (schema {version}; this version reads "
+            f"up to {SCHEMA_VERSION}). Update imrdesk to open it."
+        )
+    if version == 0:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if names and "documents" not in names:
+            raise StoreError(f"{name} is an SQLite database of some other program, not imrdesk's.")
+    return version
+
+
+def migrate(conn: sqlite3.Connection, db, name: str, backfill_findings: Callable[[], None]) -> None:
+    """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill_findings``
+    fills the derived findings of every stored letter (the store's, since it needs the record loader)."""
+    version = check_version(conn, name)  # again inside the transaction: another process may have won
+    if version == SCHEMA_VERSION:
+        return
+    if version == 0:
+        create_v1(db)
+    if version < 2:
+        create_v2(db)
+        backfill_findings()  # the rules now run on the effective record
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from imrdesk import __version__
-
-from .record import display_value, field_label
+from imrdesk.record import display_value, field_label
 
 
 class _Table(QTableWidget):

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from imrdesk.record import STATUS_LABELS, decision_summary, error_message
+
 from .icons import icon
-from .record import STATUS_LABELS, decision_summary, error_message
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -39,16 +39,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from imrdesk.extract import REVIEW_THRESHOLD
-
-from .finding_note import FindingNote
-from .icons import icon
-from .record import (
+from imrdesk.record import (
     DECISIONS,
     ITEM_FIELDS,
     ITEM_SECTIONS,
     LETTER_SECTIONS,
     PRIORITIES,
+    REVIEW_THRESHOLD,
     SEXES,
     SOURCE_FAMILIES,
     STATUS_LABELS,
@@ -68,6 +65,9 @@ from .record import (
     parse_item_path,
     provenance,
 )
+
+from .finding_note import FindingNote
+from .icons import icon
 
 LOW_MARK = "⚠"
 DONE_MARK = "✓"

@@ -1,4 +1,5 @@
-"""Imports in the background: ``import_paths`` runs in a QThread worker; the status bar shows progress."""
+"""Imports in the background: ``import_paths`` runs as a job of the window's task runner; the status bar
+shows progress."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+
+from imrdesk.record.types import ImportSummary
+
+from .tasks import TaskRunner
 
 BACKGROUND_NICENESS = 10
 
@@ -28,94 +33,60 @@ def lower_thread_priority() -> bool:
     return True
 
 
-class ImportWorker(QObject):
-    """Runs one batch; lives in its own thread. Progress events arrive as dicts (done, total, file, …)."""
-
-    progress = Signal(object)
-    finished = Signal(object)
-
-    def __init__(self, store_path: Path, paths: list[Path], cancel: threading.Event, **options) -> None:
-        super().__init__()
-        self.store_path = store_path
-        self.paths = paths
-        self.cancel = cancel
-        self.options = options
-
-    @Slot()
-    def run(self) -> None:
-        from imrdesk.store.importer import import_paths
-
-        lower_thread_priority()
-        try:
-            result = import_paths(
-                self.store_path, self.paths, progress=self.progress.emit, cancel=self.cancel, **self.options
-            )
-        except Exception as exc:  # the batch itself broke (disk full, database locked…): report, don't crash
-            result = {
-                "imported": 0,
-                "duplicates": 0,
-                "failed": [],
-                "cancelled": self.cancel.is_set(),
-                "error": f"{type(exc).__name__}: {exc}",
-            }
-        self.finished.emit(result)
-
-
 class ImportController(QObject):
-    """Starts, follows and cancels one import at a time."""
+    """Starts, follows and cancels one import at a time, as a job of the window's task runner (the import
+    runs its own worker processes; this thread only schedules them and stores their records)."""
 
+    KEY = "import"
     started = Signal(int)  # number of files
-    progress = Signal(object)
-    finished = Signal(object)
+    progress = Signal(object)  # ImportEvent
+    finished = Signal(object)  # ImportSummary
 
-    def __init__(self, store_path: Path, parent: QObject | None = None, **options) -> None:
+    def __init__(self, runner: TaskRunner, parent: QObject | None = None, **options) -> None:
         super().__init__(parent)
-        self.store_path = store_path
+        self.runner = runner
         self.options = {"workers": 2, "timeout": 60, **options}
-        self._thread: QThread | None = None
-        self._worker: ImportWorker | None = None
-        self._cancel = threading.Event()
         self.total = 0
 
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self.runner.is_running(self.KEY)
 
     def start(self, paths: list[Path]) -> bool:
         if self.is_running() or not paths:
             return False
-        self._cancel = threading.Event()
         self.total = len(paths)
-        thread = QThread(self)
-        thread.setObjectName("imrdesk-import")
-        worker = ImportWorker(self.store_path, list(paths), self._cancel, **self.options)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self.progress)
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(self._on_finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self.runner.submit(
+            self.KEY,
+            lambda store, task: self._run(store, task, list(paths)),
+            done=self.finished.emit,
+            progress=self.progress.emit,
+        )
         self.started.emit(len(paths))
         return True
 
+    def _run(self, store, task, paths: list[Path]) -> ImportSummary:
+        """In the runner's thread: the batch, with the letters' progress sent to the window."""
+        from imrdesk.services.importing import import_paths
+
+        lower_thread_priority()
+        try:
+            return import_paths(store, paths, progress=task.progress, cancel=task.stop, **self.options)
+        except Exception as exc:  # the batch itself broke (disk full, database locked…): report, don't crash
+            return {
+                "imported": 0,
+                "duplicates": 0,
+                "failed": [],
+                "cancelled": task.stop.is_set(),
+                "error": f"{type(exc).__name__}: {exc}",
+            }
+
     def cancel(self) -> None:
-        self._cancel.set()
+        """Stop scheduling letters; those already stored stay, and ``finished`` still reports the batch."""
+        self.runner.stop(self.KEY)
 
     def wait(self, msecs: int = 30000) -> bool:
-        """Block until the worker thread ends (closing the window mid-import)."""
-        if self._thread is None:
-            return True
-        return self._thread.wait(msecs)
-
-    def _on_finished(self, result: dict) -> None:
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None
-        if thread is not None:
-            thread.wait()
-            thread.deleteLater()
-        if worker is not None:
-            worker.deleteLater()
-        self.finished.emit(result)
+        """Block until the batch ends (closing the window mid-import)."""
+        return self.runner.wait(self.KEY, msecs)
 
 
 class ImportProgress(QWidget):

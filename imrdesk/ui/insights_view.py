@@ -10,10 +10,9 @@ Qt canvas, with the table it draws below it, and exports as PNG and CSV.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,7 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from imrdesk.services.insights import compute
+from imrdesk.store import StoreError
+
 from .icons import app_icon, icon
+from .tasks import TaskRunner
 
 # (label, statuses) of the review-status filter
 STATUS_CHOICES = (
@@ -55,16 +58,6 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value * 100:.0f} %" if 0 <= value <= 1 else f"{value:g}"
     return str(value)
-
-
-class _Superseded(Exception):
-    """Raised inside the worker when a newer request (or closing the window) makes its count useless."""
-
-
-class _Relay(QObject):
-    """Carries a result from the worker thread to the window (a queued connection across threads)."""
-
-    done = Signal(int, object, str)  # generation, Insights or None, error message
 
 
 class ChartPane(QWidget):
@@ -154,9 +147,11 @@ class InsightsWindow(QMainWindow):
 
     ready = Signal()
 
-    def __init__(self, db_path: str | Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db_path: str | Path, parent: QWidget | None = None, *, tasks: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
-        from imrdesk.report.charts import CHARTS
+        from imrdesk.services.charts import CHARTS
 
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setObjectName("insightsWindow")
@@ -166,12 +161,8 @@ class InsightsWindow(QMainWindow):
         self.insights = None
         self.error = ""
         self.chart_names = list(CHARTS)
-        self._generation = 0
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_result)
-        self._threads: list[threading.Thread] = []
-        self._running: threading.Event | None = None  # the running count's stop flag
-        self._pending: tuple[int, dict] | None = None  # the request waiting for it to stop
+        # counted off the GUI thread; a newer request supersedes a running count, which stops at its next letter
+        self.tasks = tasks if tasks is not None else TaskRunner(self.db_path, self)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(350)
@@ -301,61 +292,24 @@ class InsightsWindow(QMainWindow):
     def refresh(self) -> None:
         """Count again in the background with the current filters; ``ready`` fires when drawn."""
         self._debounce.stop()
-        self._generation += 1
-        generation, filters = self._generation, self.filters()
+        filters = self.filters()
         self._set_busy("Counting…")
-        if self._running is not None:  # stop it; _on_result starts this one when it has
-            self._running.set()
-            self._pending = (generation, filters)
-        else:
-            self._start(generation, filters)
-
-    def _start(self, generation: int, filters: dict) -> None:
-        self._running = stop = threading.Event()
-        thread = threading.Thread(
-            target=self._compute, args=(generation, filters, stop), name="imrdesk-insights", daemon=True
+        self.tasks.submit(
+            "insights",
+            lambda store, task: compute(store, **filters, stop=task.stop),
+            done=lambda result: self._on_result(result, ""),
+            failed=lambda exc: self._on_result(None, self._message(exc)),
         )
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
 
-    def _compute(self, generation: int, filters: dict, stop: threading.Event) -> None:
-        """In the worker thread: its own Store, the insights, then back to the window."""
-        from imrdesk.store import Store, StoreError
-        from imrdesk.store.insights import compute
+    @staticmethod
+    def _message(exc: BaseException) -> str:
+        if isinstance(exc, ValueError):  # a filter a person typed
+            return str(exc).replace("--from: ", "From: ").replace("--to: ", "To: ")
+        if isinstance(exc, (StoreError, OSError)):
+            return f"The database cannot be read: {exc}"
+        return f"The figures could not be computed: {exc!r}"  # a bug shows as a message
 
-        class StoppableStore(Store):
-            # compute() reads the letters through records(): checking the flag there ends a useless count
-            # within one letter, without a copy of compute() here
-            def records(self, *args, **kwargs):
-                for record in super().records(*args, **kwargs):
-                    if stop.is_set():
-                        raise _Superseded
-                    yield record
-
-        try:
-            with StoppableStore(self.db_path) as store:
-                result = compute(store, **filters)
-            message = ""
-        except _Superseded:
-            result, message = None, ""
-        except ValueError as exc:  # a filter a person typed
-            result, message = None, str(exc).replace("--from: ", "From: ").replace("--to: ", "To: ")
-        except (StoreError, OSError) as exc:
-            result, message = None, f"The database cannot be read: {exc}"
-        except Exception as exc:  # noqa: BLE001 - a bug must show as a message, not end the thread silently
-            result, message = None, f"The figures could not be computed: {exc!r}"
-        try:
-            self._relay.done.emit(generation, result, message)
-        except RuntimeError:
-            pass  # the window is gone
-
-    def _on_result(self, generation: int, insights, message: str) -> None:
-        self._running = None
-        if self._pending is not None:
-            self._start(*self._pending)
-            self._pending = None
-        if generation != self._generation:
-            return  # the filters changed since: a newer result is on its way
+    def _on_result(self, insights, message: str) -> None:
         self.insights, self.error = insights, message
         if insights is None:
             self.summary.setText("")
@@ -399,7 +353,7 @@ class InsightsWindow(QMainWindow):
         ins = self.insights
         if ins is None or not ins.overall["letters"]:
             return
-        from imrdesk.report.charts import chart_table, figure
+        from imrdesk.services.charts import chart_table, figure
 
         name = self.current_chart()
         self.pane.show_chart(figure(ins, name), chart_table(ins, name))
@@ -411,7 +365,7 @@ class InsightsWindow(QMainWindow):
 
     def export_chart(self, path: str | Path, fmt: str) -> Path:
         """Write the current chart as PNG or its table as CSV; OSError when the file cannot be written."""
-        from imrdesk.report.charts import chart_table, figure, save_png
+        from imrdesk.services.charts import chart_table, figure, save_png
 
         name, path = self.current_chart(), Path(path)
         if fmt == "png":
@@ -420,7 +374,7 @@ class InsightsWindow(QMainWindow):
 
     def export_all(self, folder: str | Path) -> list[Path]:
         """Every chart as ``<name>.png`` and ``<name>.csv`` in ``folder``."""
-        from imrdesk.report.charts import export_chart
+        from imrdesk.services.charts import export_chart
 
         written: list[Path] = []
         for name in self.chart_names:
@@ -456,8 +410,5 @@ class InsightsWindow(QMainWindow):
         )
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        self._generation += 1  # a result still computing is dropped when it arrives
-        self._pending = None
-        if self._running is not None:
-            self._running.set()  # and the count stops at its next letter
+        self.tasks.cancel("insights")  # its result is dropped; the count stops at its next letter
         super().closeEvent(event)

@@ -8,59 +8,24 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..record import corrected_paths
+from ..record.registry import EXPORT_ITEM_COLUMNS, EXPORT_LETTER_COLUMNS
+from .files import atomic_file
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .store import Store
+    from ..store import Store
 
 FORMATS = ("csv", "json", "xlsx")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CELL_LIMIT = 32767
 
-# (column, field path in the record); list values are joined with "; "
-LETTER_COLUMNS = (
-    ("doc_id", "id"),
-    ("file", "file"),
-    ("case_number", "case_number"),
-    ("format", "format"),
-    ("review_status", "review_status"),
-    ("error_code", None),
-    ("error_message", None),
-    ("pages", "pages"),
-    ("date_assigned", "date_assigned"),
-    ("date_of_injury", "date_of_injury"),
-    ("decision_date", "decision_date"),
-    ("ur_denial_date", "ur_denial_date"),
-    ("application_received", "application_received"),
-    ("priority", "priority"),
-    ("reviewer_licensure_states", "reviewer.licensure_states"),
-    ("reviewer_specialties", "reviewer.specialties"),
-    ("patient_age", "patient.age"),
-    ("patient_sex", "patient.sex"),
-    ("injury_mechanism", "injury.mechanism"),
-    ("injury_diagnoses", "injury.diagnoses"),
-    ("injury_treatment_to_date", "injury.treatment_to_date"),
-    ("summary", "summary"),
-    ("sha256", "sha256"),
-)
-ITEM_COLUMNS = (
-    "item_index",
-    "treatment",
-    "decision",
-    "original_request",
-    "authorized",
-    "disputed_portion",
-    "claims_administrator_guideline",
-    "claims_administrator_sources",
-    "maximus_guideline",
-    "maximus_sources",
-    "rationale",
-)
+# the registry says which fields are columns, and in which order
+LETTER_COLUMNS = EXPORT_LETTER_COLUMNS
+ITEM_COLUMNS = EXPORT_ITEM_COLUMNS
 # open_findings: messages of the letter's open validation findings and of the row's item ("; " between them)
 ROW_COLUMNS = (*(c for c, _ in LETTER_COLUMNS), *ITEM_COLUMNS, "corrected_fields", "open_findings")
 DOCUMENT_COLUMNS = (
@@ -118,7 +83,7 @@ def item_rows(record: dict) -> Iterator[dict]:
             base[column] = (record.get("error") or {}).get("message")
         else:
             base[column] = _get(record, path)
-    corrected = [p for p, v in (record.get("provenance") or {}).items() if v.get("corrected")]
+    corrected = corrected_paths(record)
     letter_corrected = [p for p in corrected if not p.startswith("items[")]
     findings = [f for f in record.get("findings") or [] if isinstance(f, dict)]
     letter_findings = [f["message"] for f in findings if not str(f.get("path")).startswith("items[")]
@@ -144,27 +109,6 @@ def item_rows(record: dict) -> Iterator[dict]:
         yield row
 
 
-@contextmanager
-def _atomic_file(path: Path, mode: str, **kwargs):
-    """Write to a temporary file beside ``path`` and move it into place only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        if mode is None:
-            yield Path(tmp)
-        else:
-            with open(tmp, mode, **kwargs) as fh:
-                yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def export(store: Store, path, fmt: str, *, status: str | None = None) -> int:
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
@@ -177,7 +121,7 @@ def export(store: Store, path, fmt: str, *, status: str | None = None) -> int:
 
 def _json(store: Store, path: Path, ids: list[int]) -> int:
     n = 0
-    with _atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("[")
         for rec in store.records(ids):
             fh.write(",\n" if n else "\n")
@@ -190,7 +134,7 @@ def _json(store: Store, path: Path, ids: list[int]) -> int:
 def _csv(store: Store, path: Path, ids: list[int]) -> int:
     n = 0
     # utf-8 with a byte order mark, so that spreadsheet programs read accents correctly
-    with _atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(ROW_COLUMNS)
         for rec in store.records(ids):
@@ -237,6 +181,6 @@ def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
             err = d["error"] or {}
             flat = {**d, "error_code": err.get("code"), "error_message": err.get("message")}
             docs.append([_xlsx_value(flat.get(c)) for c in (*DOCUMENT_COLUMNS, "sha256")])
-    with _atomic_file(path, None) as tmp:
+    with atomic_file(path, None) as tmp:
         wb.save(tmp)
     return n

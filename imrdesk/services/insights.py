@@ -23,15 +23,17 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..extract import categories
+from ..record import DOCUMENT_STATUSES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .store import Store
+    from ..store import Store
 
 DECISIONS = ("Upheld", "Overturned")
 FAMILIES = ("MTUS", "ACOEM", "ODG", "OTHER")
@@ -60,10 +62,11 @@ class Table:
 
     def to_csv(self, path) -> Path:
         """Write the table as CSV (UTF-8 with a byte order mark, for spreadsheet programs)."""
-        from .export import _atomic_file, neutralise
+        from .export import neutralise
+        from .files import atomic_file
 
         path = Path(path)
-        with _atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
+        with atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
             out = csv.writer(fh)
             out.writerow(self.columns)
             for row in self.rows:
@@ -154,30 +157,12 @@ def select_ids(
     store: Store, *, date_from: str | None = None, date_to: str | None = None, status=None
 ) -> list[int]:
     """Ids of the readable letters that pass the filters, by the store's derived (effective) columns."""
-    from .store import DOCUMENT_STATUSES
-
-    where, params = ["error_code IS NULL"], []
     date_from, date_to = check_date(date_from, "from"), check_date(date_to, "to")
-    if date_from:
-        where.append("decision_date >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("decision_date <= ?")
-        params.append(date_to)
-    statuses = _statuses(status)
-    if statuses:
-        bad = [s for s in statuses if s not in DOCUMENT_STATUSES]
-        if bad:
-            raise ValueError(f"A review status is one of {', '.join(DOCUMENT_STATUSES)} (got {bad[0]!r}).")
-        where.append(f"status IN ({','.join('?' * len(statuses))})")
-        params.extend(statuses)
-    with store._lock:
-        return [
-            r[0]
-            for r in store.conn.execute(
-                f"SELECT id FROM documents WHERE {' AND '.join(where)} ORDER BY id", params
-            )
-        ]
+    statuses = _statuses(status) or ()
+    bad = [s for s in statuses if s not in DOCUMENT_STATUSES]
+    if bad:
+        raise ValueError(f"A review status is one of {', '.join(DOCUMENT_STATUSES)} (got {bad[0]!r}).")
+    return store.select_ids(date_from=date_from, date_to=date_to, statuses=statuses)
 
 
 def compute(
@@ -187,14 +172,30 @@ def compute(
     date_to: str | None = None,
     status=None,
     top: int = 15,
+    stop: threading.Event | None = None,
 ) -> Insights:
-    """The insights over the letters that pass the filters (see the module's doc)."""
+    """The insights over the letters that pass the filters (see the module's doc). ``stop``: set by another
+    thread when the count is no longer wanted; it then ends at the next letter with :class:`Stopped`."""
     date_from, date_to = check_date(date_from, "from"), check_date(date_to, "to")
     if date_from and date_to and date_from > date_to:
         raise ValueError(f"The date range is empty: {date_from} is after {date_to}.")
     ids = select_ids(store, date_from=date_from, date_to=date_to, status=status)
     filters = {"date_from": date_from, "date_to": date_to, "status": list(_statuses(status) or [])}
-    return compute_records(store.records(ids, provenance=False), filters=filters, top=top)
+    records = store.records(ids, provenance=False)
+    if stop is not None:
+        records = _until(records, stop)
+    return compute_records(records, filters=filters, top=top)
+
+
+class Stopped(Exception):
+    """A count ended early because its ``stop`` flag was set."""
+
+
+def _until(records: Iterable[dict], stop: threading.Event) -> Iterator[dict]:
+    for record in records:
+        if stop.is_set():
+            raise Stopped
+        yield record
 
 
 def month_range(first: str, last: str) -> Iterator[str]:

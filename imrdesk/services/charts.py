@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store.insights import Insights, Table
+    from .insights import Insights, Table
 
 UPHELD = "#4E79A7"  # blue: the denial stands
 OVERTURNED = "#F28E2B"  # orange: the treatment is found medically necessary
@@ -289,7 +289,7 @@ def figures(ins: Insights) -> dict[str, Figure]:
 
 def chart_table(ins: Insights, name: str) -> Table:
     """The table a chart draws (its CSV export); ``overall`` gets a one-row table of its own."""
-    from ..store.insights import DECISION_COLUMNS, Table
+    from .insights import DECISION_COLUMNS, Table
 
     table_name = CHARTS[name][1]
     if table_name:

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from . import _worker
-from .store import Store
+from ..record.types import StoredResult
+from ..store import Store
+from . import extract_worker
 
 SUFFIXES = (".pdf", ".txt")
 STARTUP_TIMEOUT = 120.0  # a worker that cannot load the extractor in this time is given up
@@ -89,7 +90,10 @@ class _Worker:
     def start(cls, ctx, memory_limit_mb: int | None) -> _Worker:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
         proc = ctx.Process(
-            target=_worker.main, args=(child_conn, memory_limit_mb), name="imrdesk-extract", daemon=True
+            target=extract_worker.main,
+            args=(child_conn, memory_limit_mb),
+            name="imrdesk-extract",
+            daemon=True,
         )
         proc.start()
         child_conn.close()
@@ -548,3 +552,16 @@ def _hash_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def reextract_in_process(store: Store, doc_id: int) -> StoredResult:
+    """Extract one stored letter again in this process (after a parser upgrade); corrections stay in
+    force. For many letters, or letters that might hang, use :func:`reextract_documents`."""
+    from ..extract import extract
+
+    info = store.document_info(doc_id)
+    data = store.document_bytes(doc_id)
+    if not data:
+        raise ValueError(f"Letter #{doc_id}: the original file is not stored, so it cannot be read again.")
+    rec = extract(data, name=info["file_name"])
+    return store.add_record(rec, data, source_path=info.get("source_path"), replace=True)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from .. import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store.insights import Insights, Table
-    from ..store.store import Store
+    from ..store import Store
+    from .insights import Insights, Table
 
 CSS = """
 body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: #222; margin: 0;
@@ -217,27 +217,7 @@ def _method_html() -> str:
 
 def quality(store: Store, ids: list[int]) -> dict:
     """The state of the review of some letters: statuses, corrected and low-confidence values, findings."""
-    import json
-
-    with store._lock:
-        arg = json.dumps(ids)
-        by_status = dict(
-            store.conn.execute(
-                "SELECT status, count(*) FROM documents WHERE id IN (SELECT value FROM json_each(?)) "
-                "GROUP BY status ORDER BY status",
-                (arg,),
-            ).fetchall()
-        )
-        low, corrected = store.conn.execute(
-            "SELECT total(n_low), total(n_corrected) FROM documents WHERE id IN (SELECT value FROM json_each(?))",
-            (arg,),
-        ).fetchone()
-    return {
-        "by_status": by_status,
-        "low_confidence_values": int(low),
-        "corrected_values": int(corrected),
-        "findings": store.finding_counts(ids),
-    }
+    return store.review_state(ids)
 
 
 def write_report(
@@ -250,13 +230,13 @@ def write_report(
     top: int = 15,
 ) -> Path:
     """Compute the insights with these filters and write the HTML report to ``path`` (atomically)."""
-    from ..store.export import _atomic_file
-    from ..store.insights import compute, select_ids
+    from .files import atomic_file
+    from .insights import compute, select_ids
 
     ins = compute(store, date_from=date_from, date_to=date_to, status=status, top=top)
     ids = select_ids(store, date_from=ins.filters["date_from"], date_to=ins.filters["date_to"], status=status)
     text = render(ins, quality=quality(store, ids), database=store.path.name)
     path = Path(path)
-    with _atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return path

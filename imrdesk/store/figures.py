@@ -1,0 +1,98 @@
+"""Figures from the derived columns (no record rebuilt): the database's counts and rates, the letters a
+date and status filter selects, and the state of the review of some letters."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from ..record import DOCUMENT_STATUSES
+from .review import finding_counts
+
+
+def stats(c: sqlite3.Connection) -> dict:
+    """Figures of the whole database from the derived columns."""
+    letters, failed, items, upheld, overturned, low, corrected = c.execute(
+        "SELECT count(*), sum(status = 'failed'), total(n_items), total(n_upheld), total(n_overturned), "
+        "total(n_low), total(n_corrected) FROM documents"
+    ).fetchone()
+
+    def rates(n_up, n_over) -> dict:
+        decided = n_up + n_over
+        return {
+            "upheld_rate": round(n_up / decided, 4) if decided else None,
+            "overturned_rate": round(n_over / decided, 4) if decided else None,
+        }
+
+    by_format = {}
+    for fmt, n, n_items, n_up, n_over in c.execute(
+        "SELECT coalesce(format, 'unknown'), count(*), total(n_items), total(n_upheld), total(n_overturned) "
+        "FROM documents WHERE error_code IS NULL GROUP BY 1 ORDER BY 1"
+    ):
+        by_format[fmt] = {
+            "letters": n,
+            "items": int(n_items),
+            "upheld": int(n_up),
+            "overturned": int(n_over),
+            **rates(n_up, n_over),
+        }
+    by_status = {s: 0 for s in DOCUMENT_STATUSES}
+    for status, n in c.execute("SELECT status, count(*) FROM documents GROUP BY status"):
+        by_status[status] = n
+    errors = dict(
+        c.execute(
+            "SELECT error_code, count(*) FROM documents WHERE error_code IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
+    return {
+        "letters": letters,
+        "failed": int(failed or 0),
+        "items": int(items),
+        "upheld": int(upheld),
+        "overturned": int(overturned),
+        **rates(upheld, overturned),
+        "low_confidence_values": int(low),
+        "corrected_values": int(corrected),
+        "findings": finding_counts(c),  # open by rule, letters with any, dismissed
+        "by_format": by_format,
+        "by_status": by_status,
+        "errors": errors,
+    }
+
+
+def select_ids(
+    c: sqlite3.Connection, date_from: str | None, date_to: str | None, statuses: list[str]
+) -> list[int]:
+    where, params = ["error_code IS NULL"], []
+    if date_from:
+        where.append("decision_date >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append("decision_date <= ?")
+        params.append(date_to)
+    if statuses:
+        where.append(f"status IN ({','.join('?' * len(statuses))})")
+        params.extend(statuses)
+    sql = f"SELECT id FROM documents WHERE {' AND '.join(where)} ORDER BY id"
+    return [r[0] for r in c.execute(sql, params)]
+
+
+def review_state(c: sqlite3.Connection, ids: list[int]) -> dict:
+    arg = json.dumps(ids)
+    by_status = dict(
+        c.execute(
+            "SELECT status, count(*) FROM documents WHERE id IN (SELECT value FROM json_each(?)) "
+            "GROUP BY status ORDER BY status",
+            (arg,),
+        ).fetchall()
+    )
+    low, corrected = c.execute(
+        "SELECT total(n_low), total(n_corrected) FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+        (arg,),
+    ).fetchone()
+    return {
+        "by_status": by_status,
+        "low_confidence_values": int(low),
+        "corrected_values": int(corrected),
+        "findings": finding_counts(c, ids),
+    }
