@@ -4,7 +4,7 @@ The figures are computed from the store in a background thread (its own connecti
 thread that opened it) so a large database never freezes the window; a result that arrives after the
 filters changed again is dropped. One count runs at a time: a newer request stops the running one at its next
 letter and starts when it has, so quick changes cost one count, not one each (and closing stops it too).
-Each chart is a matplotlib Figure from :mod:`imrdesk.report.charts` (the same one the HTML report prints) on a
+Each chart is a matplotlib Figure from :mod:`imrdesk.services.charts` (the same one the HTML report prints) on a
 Qt canvas, with the table it draws below it, and exports as PNG and CSV.
 """
 
