@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..record.types import StoredResult
+from ..record.types import ImportEvent, ImportSummary, StoredResult
 from ..store import Store
 from . import extract_worker
 
@@ -32,7 +32,7 @@ MAX_STARTUP_FAILURES = 3
 CANCEL_GRACE = 3.0  # seconds letters already being read get to finish after a cancel
 RETRY_CODES = ("timeout", "crashed")  # a letter stored with these errors is read again on re-import
 
-Progress = Callable[[dict], None]
+Progress = Callable[[ImportEvent], None]
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -417,7 +417,7 @@ def import_paths(
     reextract: bool = False,
     memory_limit_mb: int | None = 3072,
     max_tasks: int = 200,
-) -> dict:
+) -> ImportSummary:
     """Import letters (files or folders) into the database at ``store_path`` (a path or a Store).
 
     ``progress(event)`` is called in this thread after each letter with ``{"done", "total", "file",
@@ -501,7 +501,7 @@ def reextract_documents(
     cancel: threading.Event | None = None,
     memory_limit_mb: int | None = 3072,
     max_tasks: int = 200,
-) -> dict:
+) -> ImportSummary:
     """Extract stored letters again (all when ``doc_ids`` is None) with the current parser, isolated like
     an import. Corrections stay in force; a letter whose re-extraction hangs or crashes keeps its values."""
 
