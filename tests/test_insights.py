@@ -336,7 +336,7 @@ def test_report_is_self_contained_with_every_chart(corrected, tmp_path, capsys):
     ins = insights.compute(corrected)
     for label in ins["by_category"].column("category"):
         assert f">{label.replace('&', '&amp;')}</td>" in text
-    assert "State of the review" in text and "values corrected by reviewers" in text
+    assert "State of the review" in text and "values corrected and " in text and "confirmed by reviewers" in text
     assert "Wrote the report" in capsys.readouterr().err
 
     filtered = tmp_path / "reviewed.html"

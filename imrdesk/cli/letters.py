@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..record import REVIEW_THRESHOLD
+from ..record import CONFIRMED, REVIEW_THRESHOLD
 from ..record.registry import LETTER_SPECS
 from .common import EXIT_FAILED, EXIT_OK, add_db_option, fail, open_store, plural, resolve_docs, write_line
 
@@ -27,7 +27,7 @@ def register(subparsers) -> None:
         "show",
         help="show a stored letter's values (corrections applied)",
         description="Show the stored letter(s) with this case number (also accepts a file name or #ID), "
-        "with the reviewer's corrections applied. In the text display, * marks a corrected value and ? a "
+        "with the reviewer's corrections applied. In the text display, * marks a corrected value, = a confirmed one and ? a "
         "value extracted with low confidence.",
     )
     p.add_argument("case", metavar="CASE", help="case number (e.g. CM16-0213037), file name, or #ID")
@@ -108,7 +108,7 @@ def _print_record(rec: dict, info: dict) -> None:
     def mark(path: str) -> str:
         p = prov.get(path) or {}
         if p.get("corrected"):
-            return "*"
+            return "=" if p.get("checked") == CONFIRMED else "*"
         if p.get("confidence") is not None and p["confidence"] < REVIEW_THRESHOLD:
             return "?"
         return " "
@@ -144,5 +144,7 @@ def _print_record(rec: dict, info: dict) -> None:
         )
         for party, label in (("claims_administrator", "claims administrator"), ("maximus", "MAXIMUS")):
             write_line(f"        {label} cited: {show(item.get(party + '_sources'))}")
-    if any(mark(k) == "*" for k in prov) or any(mark(k) == "?" for k in prov):
-        write_line("  (* corrected by a reviewer, ? extracted with low confidence)")
+    if any(mark(k) != " " for k in prov):
+        write_line(
+            "  (* corrected by a reviewer, = confirmed by a reviewer, ? extracted with low confidence)"
+        )

@@ -110,6 +110,7 @@ def cmd_stats(args) -> int:
     )
     write_line(
         f"Values to review (low confidence): {s['low_confidence_values']}  corrected: {s['corrected_values']}"
+        f"  confirmed: {s.get('confirmed_values', 0)}"
     )
     write_line("By layout:")
     for fmt, row in s["by_format"].items():

@@ -33,9 +33,22 @@ def confidence(record: dict, path: str) -> float | None:
     return float(prov["confidence"])
 
 
+CORRECTED, CONFIRMED = "corrected", "confirmed"
+
+
 def is_corrected(record: dict, path: str) -> bool:
+    """True when a reviewer's value is in force: corrected, or confirmed as extracted (see :func:`checked`)."""
     prov = provenance(record, path)
     return bool(prov and prov.get("corrected"))
+
+
+def checked(record: dict, path: str) -> str | None:
+    """How a reviewer settled a value: ``corrected`` (changed it), ``confirmed`` (kept it as extracted), or
+    None (not yet). A confirmation is not a correction: figures and exports count them apart."""
+    prov = provenance(record, path)
+    if not prov or not prov.get("corrected"):
+        return None
+    return prov.get("checked") or CORRECTED
 
 
 def needs_check(record: dict, path: str) -> bool:
@@ -57,9 +70,13 @@ def low_confidence_paths(record: dict) -> list[str]:
 
 
 def corrected_paths(record: dict) -> list[str]:
-    return [
-        p for p, v in (record.get("provenance") or {}).items() if isinstance(v, dict) and v.get("corrected")
-    ]
+    """Values a reviewer changed (not those confirmed as extracted)."""
+    return [p for p in (record.get("provenance") or {}) if checked(record, p) == CORRECTED]
+
+
+def confirmed_paths(record: dict) -> list[str]:
+    """Values a reviewer confirmed as extracted."""
+    return [p for p in (record.get("provenance") or {}) if checked(record, p) == CONFIRMED]
 
 
 def decision_counts(record: dict) -> tuple[int, int]:

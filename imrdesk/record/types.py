@@ -22,7 +22,8 @@ class Provenance(TypedDict, total=False):
     confidence: float | None
     spans: list
     confidence_before_rules: float
-    corrected: bool  # set by the store on a value a reviewer corrected (confidence 1.0)
+    corrected: bool  # set by the store on a value a reviewer settled (confidence 1.0)
+    checked: str  # how: "corrected" (changed) or "confirmed" (kept as extracted)
 
 
 class Citation(TypedDict, total=False):
@@ -128,7 +129,8 @@ class DocumentInfo(ListRow):
     size: int | None
     extracted_at: str | None
     extractor: str | None
-    corrected: int
+    corrected: int  # values a reviewer changed
+    confirmed: int  # values a reviewer confirmed as extracted
     notes: list[Note]
 
 

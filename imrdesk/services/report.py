@@ -179,7 +179,8 @@ def _quality_html(q: dict) -> str:
     rule_rows = "".join(f"<tr><td>{_e(RULES.get(r, r))}</td><td>{n}</td></tr>" for r, n in by_rule)
     parts = [
         '<section id="review"><h2>State of the review</h2>',
-        f"<p>{q.get('corrected_values', 0)} values corrected by reviewers; "
+        f"<p>{q.get('corrected_values', 0)} values corrected and {q.get('confirmed_values', 0)} confirmed "
+        "by reviewers; "
         f"{q.get('low_confidence_values', 0)} values still below the review threshold; "
         f"{findings.get('open', 0)} open validation findings in {findings.get('letters', 0)} letters "
         f"({findings.get('dismissed', 0)} dismissed by reviewers).</p>",

@@ -12,9 +12,9 @@ from .review import finding_counts
 
 def stats(c: sqlite3.Connection) -> dict:
     """Figures of the whole database from the derived columns."""
-    letters, failed, items, upheld, overturned, low, corrected = c.execute(
+    letters, failed, items, upheld, overturned, low, corrected, confirmed = c.execute(
         "SELECT count(*), sum(status = 'failed'), total(n_items), total(n_upheld), total(n_overturned), "
-        "total(n_low), total(n_corrected) FROM documents"
+        "total(n_low), total(n_corrected), total(n_confirmed) FROM documents"
     ).fetchone()
 
     def rates(n_up, n_over) -> dict:
@@ -53,6 +53,7 @@ def stats(c: sqlite3.Connection) -> dict:
         **rates(upheld, overturned),
         "low_confidence_values": int(low),
         "corrected_values": int(corrected),
+        "confirmed_values": int(confirmed),
         "findings": finding_counts(c),  # open by rule, letters with any, dismissed
         "by_format": by_format,
         "by_status": by_status,
@@ -86,13 +87,15 @@ def review_state(c: sqlite3.Connection, ids: list[int]) -> dict:
             (arg,),
         ).fetchall()
     )
-    low, corrected = c.execute(
-        "SELECT total(n_low), total(n_corrected) FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+    low, corrected, confirmed = c.execute(
+        "SELECT total(n_low), total(n_corrected), total(n_confirmed) FROM documents "
+        "WHERE id IN (SELECT value FROM json_each(?))",
         (arg,),
     ).fetchone()
     return {
         "by_status": by_status,
         "low_confidence_values": int(low),
         "corrected_values": int(corrected),
+        "confirmed_values": int(confirmed),
         "findings": finding_counts(c, ids),
     }

@@ -11,9 +11,9 @@ import sqlite3
 from collections.abc import Sequence
 
 from ..extract import rules
-from ..record import META_KEYS, letter_values, low_confidence_paths, set_path
+from ..record import META_KEYS, get_path, letter_values, low_confidence_paths, set_path
 from ..record.registry import CITATION_COLUMNS, CITATION_KEYS, ITEM_LISTS, ITEM_TEXT, PARTIES
-from ..record.review import corrected_paths, decision_counts
+from ..record.review import CONFIRMED, CORRECTED, confirmed_paths, corrected_paths, decision_counts
 from ..record.types import Record
 from .search import search_text
 
@@ -119,7 +119,7 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
     conn.execute(
         "UPDATE documents SET case_number = ?, decision_date = ?, n_items = ?, n_upheld = ?, "
         "n_overturned = ?, n_low = ?, n_fields = (SELECT count(*) FROM fields WHERE doc_id = ?), "
-        "n_corrected = ? WHERE id = ?",
+        "n_corrected = ?, n_confirmed = ? WHERE id = ?",
         (
             rec.get("case_number"),
             rec.get("decision_date"),
@@ -129,6 +129,7 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
             len(low_confidence_paths(rec)),
             doc_id,
             len(corrected_paths(rec)),
+            len(confirmed_paths(rec)),
             doc_id,
         ),
     )
@@ -273,10 +274,16 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
         for key, value in meta.items():
             rec.setdefault(key, value)
         for path, value in corr.get(doc_id, []):
-            if set_path(rec, path, value) and provenance:
+            try:
+                extracted = get_path(rec, path)
+            except (KeyError, ValueError):
+                continue  # a correction of a value this extraction no longer has: kept, not shown
+            set_path(rec, path, value)
+            if provenance:
                 p = dict(rec["provenance"].get(path) or {"page": None, "boxes": []})
                 p["confidence"] = 1.0
-                p["corrected"] = True
+                p["corrected"] = True  # a reviewer's value is in force (corrected or confirmed)
+                p["checked"] = CONFIRMED if value == extracted else CORRECTED
                 rec["provenance"][path] = p
         rec["id"] = doc_id
         rec["review_status"] = status
@@ -313,6 +320,15 @@ def write_findings(conn: sqlite3.Connection, doc_id: int, rec: dict) -> None:
             for n, f in enumerate(rec.get("findings") or [])
         ],
     )
+
+
+def backfill(conn: sqlite3.Connection, version: int) -> None:
+    """What a schema upgrade derives for the letters already stored (see ``schema.migrate``)."""
+    if version == 2:
+        backfill_findings(conn)
+    elif version == 3:  # confirmed apart from corrected: only letters with reviewer's values change
+        for (doc_id,) in conn.execute("SELECT DISTINCT doc_id FROM corrections").fetchall():
+            refresh(conn, doc_id)
 
 
 def backfill_findings(conn: sqlite3.Connection) -> None:

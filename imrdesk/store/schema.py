@@ -2,7 +2,10 @@
 
 1. letters, their original bytes, extracted values, provenance, corrections, audit, notes, full-text index;
 2. ``dismissals`` (reviewers' decisions that a finding is not a problem) and ``findings`` (derived: the open
-   findings of each letter's effective record).
+   findings of each letter's effective record);
+3. ``documents.n_confirmed`` (values a reviewer confirmed as extracted, apart from those corrected),
+   ``documents.removed_at`` (a letter taken out of the dataset, recoverable), and the dataset views
+   (``views.py``, recreated whenever the field registry changes them).
 
 :func:`migrate` brings any older file up to :data:`SCHEMA_VERSION` in one transaction; the store's module doc
 describes each table.
@@ -15,8 +18,9 @@ from collections.abc import Callable
 
 from ..record.registry import ITEM_LISTS, ITEM_TEXT
 from .errors import StoreError
+from .views import ensure_views
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def create_v1(db) -> None:
@@ -207,15 +211,30 @@ def check_version(conn: sqlite3.Connection, name: str) -> int:
     return version
 
 
-def migrate(conn: sqlite3.Connection, db, name: str, backfill_findings: Callable[[], None]) -> None:
-    """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill_findings``
-    fills the derived findings of every stored letter (the store's, since it needs the record loader)."""
+def create_v3(conn: sqlite3.Connection) -> None:
+    """Schema 3: confirmed values counted apart from corrected ones; letters removed from the dataset."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    if "n_confirmed" not in columns:
+        conn.execute("ALTER TABLE documents ADD COLUMN n_confirmed INTEGER NOT NULL DEFAULT 0")
+    if "removed_at" not in columns:
+        conn.execute("ALTER TABLE documents ADD COLUMN removed_at TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS documents_removed ON documents (removed_at)")
+
+
+def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], None]) -> None:
+    """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill(version)``
+    recomputes what that version derives for the letters already stored (the store's, since it needs the
+    record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones."""
     version = check_version(conn, name)  # again inside the transaction: another process may have won
-    if version == SCHEMA_VERSION:
-        return
-    if version == 0:
-        create_v1(db)
-    if version < 2:
-        create_v2(db)
-        backfill_findings()  # the rules now run on the effective record
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if version < SCHEMA_VERSION:
+        if version == 0:
+            create_v1(db)
+        if version < 2:
+            create_v2(db)
+            backfill(2)  # the rules now run on the effective record
+        if version < 3:
+            create_v3(conn)
+            if version:
+                backfill(3)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    ensure_views(conn)

@@ -40,10 +40,11 @@ from ..record.types import AuditRow, Dismissal, DocumentInfo, Finding, ListRow, 
 from . import figures, letters, review
 from .audit import note, now, os_user
 from .errors import SearchError, StoreError
-from .records import CHUNK, backfill_findings, load, loads, refresh
+from .records import CHUNK, backfill, load, loads, refresh
 from .review import CLEAR, Prior
 from .schema import SCHEMA_VERSION, check_version, migrate
 from .search import fts_query, search_message
+from .views import views_current
 
 __all__ = ["Store", "Transaction", "CLEAR", "Prior", "SCHEMA_VERSION", "StoreError", "SearchError"]
 
@@ -155,10 +156,12 @@ class Store:
                 self._tx = None
 
     def _migrate(self) -> None:
-        if check_version(self.conn, str(self.path)) == SCHEMA_VERSION:
+        """Upgrade an older file, and bring the dataset views up to the field registry (a write only when
+        something changed: opening a current file writes nothing)."""
+        if check_version(self.conn, str(self.path)) == SCHEMA_VERSION and views_current(self.conn):
             return
         with self.transaction():
-            migrate(self.conn, self.db, str(self.path), lambda: backfill_findings(self.conn))
+            migrate(self.conn, self.db, str(self.path), lambda version: backfill(self.conn, version))
 
     def _require(self, doc_id: int) -> None:
         review.require(self.conn, doc_id, self.path.name)
@@ -200,8 +203,8 @@ class Store:
     @_locked
     def record(self, doc_id: int, *, corrections: bool = True) -> Record:
         """The contract record with corrections applied (``corrections=False``: as extracted), plus
-        ``id``, ``review_status`` and its open ``findings``. A corrected path's provenance has
-        ``corrected: True``, confidence 1."""
+        ``id``, ``review_status`` and its open ``findings``. A path with a reviewer's value has
+        ``corrected: True``, confidence 1, and ``checked``: ``corrected`` or ``confirmed`` (kept as extracted)."""
         recs = load(self.conn, [doc_id], corrections=corrections)
         if doc_id not in recs:
             raise KeyError(f"No letter #{doc_id} in {self.path.name}.")
@@ -275,7 +278,7 @@ class Store:
     @_locked
     def document_info(self, doc_id: int) -> DocumentInfo:
         row = self.conn.execute(
-            f"SELECT {self._LIST_COLUMNS}, source_path, size, extracted_at, extractor, n_corrected "
+            f"SELECT {self._LIST_COLUMNS}, source_path, size, extracted_at, extractor, n_corrected, n_confirmed "
             "FROM documents WHERE id = ?",
             (doc_id,),
         ).fetchone()
@@ -288,6 +291,7 @@ class Store:
             extracted_at=row[19],
             extractor=row[20],
             corrected=row[21],
+            confirmed=row[22],
             notes=self.notes(doc_id),
         )
         return info
