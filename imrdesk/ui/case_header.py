@@ -6,12 +6,13 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from imrdesk.record import STATUS_LABELS, decision_counts, decision_summary, letter_findings
 
 from .field_editors import DONE_MARK, LOW_MARK, ElidedLabel, set_prop
 from .icons import icon
+from .plain import make_plain, plain_label, shown_as_written
 
 
 class CaseHeader(QFrame):
@@ -25,11 +26,11 @@ class CaseHeader(QFrame):
         grid.setSpacing(2)
         top = QHBoxLayout()
         top.setSpacing(6)
-        self.title = ElidedLabel("No letter", self)
+        self.title = make_plain(ElidedLabel("No letter", self))
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.title.setObjectName("caseTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_chip = QLabel("", self)
+        self.status_chip = plain_label("", self)
         self.status_chip.setObjectName("statusChip")
         self.reviewed_button = QPushButton(icon("check", "#15803d"), "Reviewed", self)
         self.reviewed_button.setObjectName("reviewedButton")
@@ -52,7 +53,7 @@ class CaseHeader(QFrame):
         top.addStretch(1)
         top.addWidget(self.reviewed_button)
         top.addWidget(self.flag_button)
-        self.subtitle = QLabel("", self)
+        self.subtitle = plain_label("", self)  # the file name: shown as written
         self.subtitle.setObjectName("caseSubtitle")
         grid.addLayout(top)
         grid.addWidget(self.subtitle)
@@ -64,7 +65,7 @@ class CaseHeader(QFrame):
 
     def show_record(self, record: dict) -> None:
         self.title.setText(record.get("case_number") or record.get("file") or "Letter")
-        self.title.setToolTip(self.title.text())
+        self.title.setToolTip(shown_as_written(self.title.text()))
         status = "failed" if record.get("error") else record.get("review_status") or "new"
         self.status_chip.setText(STATUS_LABELS.get(status, status))
         set_prop(self.status_chip, "status", status)

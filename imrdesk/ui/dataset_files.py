@@ -14,6 +14,7 @@ from imrdesk.services.export import export
 from imrdesk.services.importing import collect_paths
 
 from .dialogs import ImportReportDialog, import_summary
+from .plain import shown_as_written
 from .resources import sample_letters
 from .window_menus import EXPORTS
 
@@ -60,7 +61,7 @@ class DatasetFiles(QObject):
         try:
             files = list(collect_paths([Path(p) for p in paths]))
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self.window, "Nothing imported", str(exc))
+            QMessageBox.warning(self.window, "Nothing imported", shown_as_written(str(exc)))
             return False
         if not files:
             QMessageBox.information(
@@ -124,7 +125,9 @@ class DatasetFiles(QObject):
         def failed(exc: BaseException) -> None:
             self.window.statusBar().clearMessage()
             QMessageBox.warning(
-                self.window, "Export failed", f"The dataset could not be written to {path}:\n{exc}"
+                self.window,
+                "Export failed",
+                shown_as_written(f"The dataset could not be written to {path}:\n{exc}"),
             )
 
         self.window.tasks.submit(

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from imrdesk import __version__
 from imrdesk.record import display_value, field_label
 
+from .plain import plain_label, shown_as_written
+
 
 class _Table(QTableWidget):
     """A read-only table whose rows grow to their wrapped text at every width."""
@@ -44,7 +46,7 @@ def _table(headers: list[str], rows: list[list[str]], parent: QWidget) -> QTable
     for r, values in enumerate(rows):
         for c, text in enumerate(values):
             item = QTableWidgetItem(text)
-            item.setToolTip(text)
+            item.setToolTip(shown_as_written(text))  # values and file names: never read as markup
             table.setItem(r, c, item)
     head = table.horizontalHeader()
     head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -175,7 +177,7 @@ class ImportReportDialog(QDialog):
         self.resize(720, 380)
         layout = QVBoxLayout(self)
         failed = result.get("failed") or []
-        self.summary = QLabel(import_summary(result), self)
+        self.summary = plain_label(import_summary(result), self)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         rows = [[_name(f), REASONS.get(code, code or ""), message or ""] for f, code, message in failed]

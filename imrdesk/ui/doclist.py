@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFrame,
-    QLabel,
     QLineEdit,
     QListView,
     QStyle,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from imrdesk.record import STATUS_LABELS, decision_summary, error_message
 
 from .icons import icon
+from .plain import plain_label, shown_as_written
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -98,7 +98,7 @@ class DocumentModel(QAbstractListModel):
             snippet = self.snippets.get(row.get("id"))
             if snippet:
                 lines.append(f"“{snippet.replace(MARK_OPEN, '').replace(MARK_CLOSE, '')}”")
-            return "\n".join(line for line in lines if line)
+            return shown_as_written("\n".join(line for line in lines if line))  # file name, snippet
         return None
 
     def set_rows(self, rows: list[dict], snippets: dict[int, str]) -> None:
@@ -286,7 +286,7 @@ class DocumentList(QWidget):
             self.filter.addItem(label, key)
         self.filter.currentIndexChanged.connect(lambda _i: self._apply_filter())
 
-        self.search_error = QLabel("", self)
+        self.search_error = plain_label("", self)
         self.search_error.setObjectName("searchError")
         self.search_error.setWordWrap(True)
         self.search_error.setVisible(False)
@@ -303,10 +303,10 @@ class DocumentList(QWidget):
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.selectionModel().currentChanged.connect(self._on_current)
 
-        self.footer = QLabel("", self)
+        self.footer = plain_label("", self)
         self.footer.setObjectName("listFooter")
         self.footer.setWordWrap(True)  # a narrow list wraps its counts rather than cutting them
-        self.placeholder = QLabel("", self)
+        self.placeholder = plain_label("", self)
         self.placeholder.setObjectName("listPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.placeholder.setWordWrap(True)

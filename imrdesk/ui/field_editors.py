@@ -40,6 +40,7 @@ from imrdesk.record import (
 )
 
 from .finding_note import FindingNote
+from .plain import shown_as_written
 
 LOW_MARK = "⚠"
 DONE_MARK = "✓"
@@ -232,13 +233,14 @@ class Field(QObject):
             tip.append(line)
         elif not provenance(record, self.path):
             tip.append("Not found in the letter.")
-        self.widget.setToolTip("\n".join(tip))
-        self.label.setToolTip("\n".join(tip))
+        text = shown_as_written("\n".join(tip))  # quotes letter text: never read as markup
+        self.widget.setToolTip(text)
+        self.label.setToolTip(text)
 
     def _set_invalid(self, message: str) -> None:
         set_prop(self.widget, "invalid", bool(message))
         if message:
-            self.widget.setToolTip(message)
+            self.widget.setToolTip(shown_as_written(message))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         kind = event.type()

@@ -51,6 +51,7 @@ from .field_editors import (
 )
 from .icons import icon
 from .items_table import ITEM_COLUMNS, ItemsTable
+from .plain import plain_label
 
 
 class FieldPanel(QWidget):
@@ -96,7 +97,7 @@ class FieldPanel(QWidget):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.linkActivated.connect(self._on_banner_link)
         layout.addWidget(self.banner)
-        self.notes = QLabel("", self)
+        self.notes = plain_label("", self)  # reviewers' notes, shown as written
         self.notes.setObjectName("notes")
         self.notes.setWordWrap(True)
         self.notes.setVisible(False)

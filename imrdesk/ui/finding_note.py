@@ -55,6 +55,7 @@ class FindingNote(QFrame):
             who = " ".join(
                 bit for bit in ("by " + d["user"] if d.get("user") else "", _when(d.get("at"))) if bit
             )
+            who = html.escape(who)  # a user name is text too: this label is rich on purpose
             text = f"Dismissed{(' ' + who) if who else ''}: {html.escape(d.get('message') or '')}"
             self._row(d["key"], text, "dismissed", "Restore")
         return bool(shown)

@@ -9,10 +9,11 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from imrdesk.record.types import ImportSummary
 
+from .plain import plain_label, shown_as_written
 from .tasks import TaskRunner
 
 BACKGROUND_NICENESS = 10
@@ -98,7 +99,7 @@ class ImportProgress(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 4, 0)
         row.setSpacing(8)
-        self.label = QLabel("", self)
+        self.label = plain_label("", self)  # file names, as written
         self.label.setObjectName("importLabel")
         self.label.setMinimumWidth(260)
         self.bar = QProgressBar(self)
@@ -132,7 +133,7 @@ class ImportProgress(QWidget):
         name = Path(str(event.get("file") or "")).name
         if name and self.cancel_button.isEnabled():
             self.label.setText(f"Importing {name}")
-            self.label.setToolTip(str(event.get("file")))
+            self.label.setToolTip(shown_as_written(str(event.get("file"))))
 
     def cancelling(self) -> None:
         self.cancel_button.setEnabled(False)

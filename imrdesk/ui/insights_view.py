@@ -41,6 +41,7 @@ from imrdesk.services.insights import compute
 from imrdesk.store import StoreError
 
 from .icons import app_icon, icon
+from .plain import plain_label, shown_as_written
 from .tasks import TaskRunner
 
 # (label, statuses) of the review-status filter
@@ -192,7 +193,7 @@ class InsightsWindow(QMainWindow):
         for label, statuses in STATUS_CHOICES:
             self.status.addItem(label, statuses)
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.summary = QLabel("", bar)
+        self.summary = plain_label("", bar)
         self.summary.setObjectName("insightsSummary")
         row.addWidget(QLabel("Decided from", bar))
         row.addWidget(self.date_from)
@@ -221,7 +222,7 @@ class InsightsWindow(QMainWindow):
         self.chart_list.currentRowChanged.connect(lambda _r: self._draw())
 
         self.pane = ChartPane(self)
-        self.message = QLabel("", self)
+        self.message = plain_label("", self)
         self.message.setObjectName("insightsMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
@@ -402,7 +403,9 @@ class InsightsWindow(QMainWindow):
             written = write()
         except OSError as exc:
             QMessageBox.warning(
-                self, "Export failed", f"The file could not be written: {exc.strerror or exc}."
+                self,
+                "Export failed",
+                shown_as_written(f"The file could not be written: {exc.strerror or exc}."),
             )
             return
         self.statusBar().showMessage(

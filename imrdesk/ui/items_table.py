@@ -18,6 +18,7 @@ from imrdesk.record import (
 )
 
 from .field_editors import LOW_MARK
+from .plain import shown_as_written
 
 # (header, item key shown and marked in that column)
 ITEM_COLUMNS = (
@@ -93,4 +94,4 @@ def _fill_cell(cell: QTableWidgetItem, record: dict, row: int, item: dict, key: 
         tip = f"{tip}\n\nChecked by a reviewer"
     elif conf is not None:
         tip = f"{tip}\n\nExtraction confidence {conf:.0%}"
-    cell.setToolTip(tip.strip())
+    cell.setToolTip(shown_as_written(tip.strip()))  # letter text: never read as markup

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 from imrdesk.record import check_queue, field_label, findings_at, get_value, panel_order, subject
 from imrdesk.services.review import Change, History, ReviewService
 
+from .plain import shown_as_written
+
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
 
@@ -34,7 +36,7 @@ class ReviewFlow(QObject):
         if field is not None:
             field.revert()
         if dialog:
-            QMessageBox.warning(w, "Value not saved", message)
+            QMessageBox.warning(w, "Value not saved", shown_as_written(message))
 
     def history(self) -> History | None:
         doc_id = self.window.doc_id

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from imrdesk.extract.document import TEXT_GRID, decode_text, load_text
 
 from .icons import icon
+from .plain import plain_label
 
 PAGE_GAP = 14.0  # points between pages
 SCENE_MARGIN = 14.0
@@ -546,7 +547,7 @@ class PageViewer(QWidget):
         row = QHBoxLayout(bar)
         row.setContentsMargins(8, 4, 8, 4)
         row.setSpacing(4)
-        self.title = QLabel("", bar)
+        self.title = plain_label("", bar)  # the file name or case number, as written
         self.title.setObjectName("viewerTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.prev_button = self._tool(bar, "go-up", "Previous page (Page Up)", self.view.previous_page)
@@ -576,7 +577,7 @@ class PageViewer(QWidget):
         for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button):
             row.addWidget(w)
 
-        self.message = QLabel("", self)
+        self.message = plain_label("", self)
         self.message.setObjectName("viewerMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
