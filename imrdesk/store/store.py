@@ -37,13 +37,13 @@ import sqlite_utils
 
 from ..record import REVIEW_STATUSES
 from ..record.types import AuditRow, Dismissal, DocumentInfo, Finding, ListRow, Note, Record, StoredResult
-from . import figures, letters, review
+from . import figures, letters, listing, review
 from .audit import note, now, os_user
+from .connection import backup, connect, explain, quick_check
 from .errors import SearchError, StoreError
 from .records import CHUNK, backfill, load, loads, refresh
 from .review import CLEAR, Prior
 from .schema import SCHEMA_VERSION, check_version, migrate
-from .search import fts_query, search_message
 from .views import views_current
 
 __all__ = ["Store", "Transaction", "CLEAR", "Prior", "SCHEMA_VERSION", "StoreError", "SearchError"]
@@ -74,26 +74,15 @@ class Store:
     """One imrdesk database file. Safe to share between threads (calls are serialised by a lock);
     several processes may open the same file (WAL; writers wait for each other)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path).expanduser()
         self._lock = threading.RLock()
         self._tx: Transaction | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                str(self.path), timeout=60.0, check_same_thread=False, isolation_level=None
-            )
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"Cannot open the database {self.path}: {exc}") from exc
+        self._problems: list[str] | None = None  # what quick_check found; None until it ran
+        conn, self.read_only = connect(self.path, read_only)
         self.conn = conn
         try:
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
-            conn.execute("PRAGMA busy_timeout = 60000")
-            conn.execute("PRAGMA foreign_keys = ON")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"The database {self.path} cannot use write-ahead logging (mode {mode}).")
-            conn.execute("PRAGMA synchronous = FULL")  # a committed correction survives a power cut
             self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -122,6 +111,26 @@ class Store:
             except sqlite3.Error:
                 pass
 
+    def verify(self, problems: list[str] | None = None) -> list[str]:
+        """Check the file before the first write (SQLite's quick_check, about 2 ms a MB): [] when sound,
+        else what is wrong — and then every write is refused. ``problems``: the result of a check another
+        connection to the same file just ran (the window checks in the background), taken as is."""
+        if problems is None:
+            with self._lock:
+                problems = quick_check(self.conn)
+        self._problems = list(problems)
+        return self._problems
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self._problems)
+
+    def backup(self, dest: str | Path, progress=None) -> Path:
+        """A consistent copy of the whole database at ``dest`` while it stays in use (SQLite's online
+        backup: every committed correction, nothing half-written); see :func:`connection.backup`."""
+        with self._lock:
+            return backup(self.conn, self.path, Path(dest).expanduser(), progress)
+
     def __enter__(self) -> Store:
         return self
 
@@ -139,6 +148,12 @@ class Store:
             if self._tx is not None:
                 yield self._tx
                 return
+            if self.read_only:
+                raise StoreError(explain(sqlite3.OperationalError("readonly database"), self.path))
+            if self._problems is None:
+                self.verify()
+            if self._problems:  # a damaged file is never written: what can be read stays as it is
+                raise StoreError(explain(sqlite3.DatabaseError("malformed: " + self._problems[0]), self.path))
             tx = self._tx = Transaction()
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -146,20 +161,35 @@ class Store:
                     yield tx
                     for doc_id in tx.touched:
                         tx.records[doc_id] = refresh(self.conn, doc_id)
-                except BaseException:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+                    self.conn.execute("COMMIT")
+                except BaseException as exc:
+                    self._rollback()
                     tx.records.clear()
+                    if isinstance(exc, sqlite3.Error):  # disk full, damaged page, read-only after all…
+                        raise StoreError(explain(exc, self.path)) from exc
                     raise
-                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:  # BEGIN itself failed (locked too long, damaged, read-only)
+                raise StoreError(explain(exc, self.path)) from exc
             finally:
                 self._tx = None
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (e.g. after a full disk)
 
     def _migrate(self) -> None:
         """Upgrade an older file, and bring the dataset views up to the field registry (a write only when
         something changed: opening a current file writes nothing)."""
         if check_version(self.conn, str(self.path)) == SCHEMA_VERSION and views_current(self.conn):
             return
+        if self.read_only:
+            raise StoreError(
+                f"The database {self.path.name} needs an upgrade to be opened by this version, and it is "
+                "read-only: copy it to a folder you can write to."
+            )
         with self.transaction():
             migrate(self.conn, self.db, str(self.path), lambda version: backfill(self.conn, version))
 
@@ -220,33 +250,6 @@ class Store:
                 if doc_id in chunk:
                     yield chunk[doc_id]
 
-    _LIST_COLUMNS = (
-        "id, case_number, file_name, kind, format, pages, status, error_code, error_message, n_items, "
-        "n_upheld, n_overturned, n_low, imported_at, decision_date, sha256, "
-        "(SELECT count(*) FROM findings WHERE findings.doc_id = documents.id)"
-    )
-
-    @staticmethod
-    def _list_row(r) -> ListRow:
-        return {
-            "id": r[0],
-            "case_number": r[1],
-            "file_name": r[2],
-            "kind": r[3],
-            "format": r[4],
-            "pages": r[5],
-            "status": r[6],
-            "error": {"code": r[7], "message": r[8]} if r[7] else None,
-            "items": r[9],
-            "upheld": r[10],
-            "overturned": r[11],
-            "low_confidence": r[12],
-            "imported_at": r[13],
-            "decision_date": r[14],
-            "sha256": r[15],
-            "findings": r[16],
-        }
-
     @_locked
     def count_documents(self, *, status: str | None = None) -> int:
         if status:
@@ -261,39 +264,14 @@ class Store:
     ) -> list[ListRow]:
         """Letters in import order. ``query``: full-text filter (raises SearchError when unparsable);
         ``status``: one of new, in_review, reviewed, flagged, failed."""
-        where, params = [], []
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        if query and query.strip():
-            where.append("id IN (SELECT rowid FROM doc_text_fts WHERE doc_text_fts MATCH ?)")
-            params.append(fts_query(query))
-        sql = f"SELECT {self._LIST_COLUMNS} FROM documents"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id LIMIT ? OFFSET ?"
-        rows = self._fts_execute(sql, (*params, int(limit), int(offset)), query)
-        return [self._list_row(r) for r in rows]
+        return listing.list_documents(self.conn, query=query, status=status, limit=limit, offset=offset)
 
     @_locked
     def document_info(self, doc_id: int) -> DocumentInfo:
-        row = self.conn.execute(
-            f"SELECT {self._LIST_COLUMNS}, source_path, size, extracted_at, extractor, n_corrected, n_confirmed "
-            "FROM documents WHERE id = ?",
-            (doc_id,),
-        ).fetchone()
-        if row is None:
+        info = listing.document_info(self.conn, doc_id)
+        if info is None:
             raise KeyError(f"No letter #{doc_id} in {self.path.name}.")
-        info: DocumentInfo = self._list_row(row)  # type: ignore[assignment]
-        info.update(
-            source_path=row[17],
-            size=row[18],
-            extracted_at=row[19],
-            extractor=row[20],
-            corrected=row[21],
-            confirmed=row[22],
-            notes=self.notes(doc_id),
-        )
+        info["notes"] = self.notes(doc_id)
         return info
 
     @_locked
@@ -442,32 +420,12 @@ class Store:
         return review.finding_counts(self.conn, None if ids is None else list(ids))
 
     # ------------------------------------------------------------------ search and figures
-    def _fts_execute(self, sql: str, params, query: str | None):
-        try:
-            return self.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            msg = str(exc)
-            if "fts5" in msg or "unterminated string" in msg or "no such column" in msg or "MATCH" in msg:
-                raise SearchError(search_message(query or "", msg)) from None
-            raise
-
     @_locked
     def search(self, query: str, limit: int = 50, *, markers: tuple[str, str] = ("[", "]")) -> list[dict]:
         """Full-text search over the letters' text (summary, treatments, rationales, guideline paragraphs,
         case number, file name), best first: ``doc_id``, ``case_number``, ``file_name``, ``snippet``
         (matched words between ``markers``). SearchError when the query cannot be parsed."""
-        match = fts_query(query)
-        rows = self._fts_execute(
-            "SELECT f.rowid, d.case_number, d.file_name, "
-            "snippet(doc_text_fts, -1, ?, ?, '…', 24) FROM doc_text_fts f JOIN documents d ON d.id = f.rowid "
-            "WHERE doc_text_fts MATCH ? ORDER BY f.rank LIMIT ?",
-            (markers[0], markers[1], match, int(limit)),
-            query,
-        )
-        return [
-            {"doc_id": r[0], "case_number": r[1], "file_name": r[2], "snippet": " ".join(r[3].split())}
-            for r in rows
-        ]
+        return listing.search(self.conn, query, limit, markers)
 
     @_locked
     def stats(self) -> dict:
