@@ -18,13 +18,14 @@ The review rules that used to live in the window:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..record import field_label, findings_at, get_value, needs_check, subject
 from ..record.types import Record
 from ..store import CLEAR, Store
 
-__all__ = ["CLEAR", "Change", "Edit", "History", "ReviewService"]
+__all__ = ["CLEAR", "Bulk", "Change", "Edit", "History", "ReviewService"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,15 @@ class Change:
         return self.edit.text
 
 
+@dataclass(frozen=True)
+class Bulk:
+    """What an operation on several letters did: the letters changed, and those it left alone (a letter
+    that could not be read is never marked reviewed or flagged)."""
+
+    done: tuple[int, ...]
+    skipped: tuple[int, ...]
+
+
 class ReviewService:
     """The review use cases over one store; ``user`` is recorded in the audit (default: the OS user)."""
 
@@ -93,6 +103,11 @@ class ReviewService:
             prior = s.write_values(doc_id, dict(edit.values), user=user) if edit.values else {}
             status = None
             if edit.status is not None:
+                if before == "failed":
+                    raise ValueError(
+                        f"Letter #{doc_id} could not be read, so it cannot be marked {edit.status.replace('_', ' ')}: "
+                        "import it again or remove it from the dataset."
+                    )
                 if edit.status != before:
                     s.set_status(doc_id, edit.status, user=user)
                     status = edit.status
@@ -192,6 +207,35 @@ class ReviewService:
         """Flag a letter for a second look, or take the flag off (back to in review)."""
         flagged = self.store.review_status(doc_id) == "flagged"
         return self.set_status(doc_id, "in_review" if flagged else "flagged")
+
+    # -------------------------------------------------------------- many letters at once
+    def set_status_many(self, doc_ids: Iterable[int], status: str, *, reason: str | None = None) -> Bulk:
+        """Set the status of several letters in one transaction (letters that could not be read are left
+        as they are and reported); ``reason`` is added to each as a note (a flag's reason)."""
+        done, skipped = [], []
+        reason = (reason or "").strip()
+        with self.store.transaction():
+            for doc_id in dict.fromkeys(doc_ids):
+                if self.store.review_status(doc_id) == "failed":
+                    skipped.append(doc_id)
+                    continue
+                self.store.set_status(doc_id, status, user=self.user)
+                if reason:
+                    self.store.add_note(
+                        doc_id, f"{status.replace('_', ' ').capitalize()}: {reason}", user=self.user
+                    )
+                done.append(doc_id)
+        return Bulk(tuple(done), tuple(skipped))
+
+    def remove(self, doc_ids: Iterable[int]) -> Bulk:
+        """Take letters out of the dataset: lists, exports, figures and the SQL views leave them out; nothing
+        is deleted and :meth:`restore_removed` puts them back (both audited)."""
+        done = self.store.lists.remove(doc_ids, user=self.user)
+        return Bulk(tuple(done), ())
+
+    def restore_removed(self, doc_ids: Iterable[int]) -> Bulk:
+        done = self.store.lists.remove(doc_ids, user=self.user, restore=True)
+        return Bulk(tuple(done), ())
 
     # -------------------------------------------------------------- undo and redo
     def history(self, doc_id: int) -> History:

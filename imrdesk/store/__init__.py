@@ -3,6 +3,7 @@ audit, finding dismissals, search. No Qt, no command line, no export formats, no
 
 from ..record import DOCUMENT_STATUSES, REVIEW_STATUSES
 from .errors import SearchError, StoreError
+from .listing import SORT_KEYS, STATUS_FILTERS, ListQuery
 from .review import CLEAR, Prior
 from .schema import SCHEMA_VERSION
 from .store import Store, Transaction
@@ -17,4 +18,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "REVIEW_STATUSES",
     "DOCUMENT_STATUSES",
+    "ListQuery",
+    "SORT_KEYS",
+    "STATUS_FILTERS",
 ]

@@ -14,7 +14,7 @@ def stats(c: sqlite3.Connection) -> dict:
     """Figures of the whole database from the derived columns."""
     letters, failed, items, upheld, overturned, low, corrected, confirmed = c.execute(
         "SELECT count(*), sum(status = 'failed'), total(n_items), total(n_upheld), total(n_overturned), "
-        "total(n_low), total(n_corrected), total(n_confirmed) FROM documents"
+        "total(n_low), total(n_corrected), total(n_confirmed) FROM documents WHERE removed_at IS NULL"
     ).fetchone()
 
     def rates(n_up, n_over) -> dict:
@@ -27,7 +27,7 @@ def stats(c: sqlite3.Connection) -> dict:
     by_format = {}
     for fmt, n, n_items, n_up, n_over in c.execute(
         "SELECT coalesce(format, 'unknown'), count(*), total(n_items), total(n_upheld), total(n_overturned) "
-        "FROM documents WHERE error_code IS NULL GROUP BY 1 ORDER BY 1"
+        "FROM documents WHERE error_code IS NULL AND removed_at IS NULL GROUP BY 1 ORDER BY 1"
     ):
         by_format[fmt] = {
             "letters": n,
@@ -37,11 +37,12 @@ def stats(c: sqlite3.Connection) -> dict:
             **rates(n_up, n_over),
         }
     by_status = {s: 0 for s in DOCUMENT_STATUSES}
-    for status, n in c.execute("SELECT status, count(*) FROM documents GROUP BY status"):
+    for status, n in c.execute("SELECT status, count(*) FROM documents WHERE removed_at IS NULL GROUP BY status"):
         by_status[status] = n
     errors = dict(
         c.execute(
-            "SELECT error_code, count(*) FROM documents WHERE error_code IS NOT NULL GROUP BY 1 ORDER BY 1"
+            "SELECT error_code, count(*) FROM documents WHERE error_code IS NOT NULL AND removed_at IS NULL "
+            "GROUP BY 1 ORDER BY 1"
         ).fetchall()
     )
     return {
@@ -64,7 +65,7 @@ def stats(c: sqlite3.Connection) -> dict:
 def select_ids(
     c: sqlite3.Connection, date_from: str | None, date_to: str | None, statuses: list[str]
 ) -> list[int]:
-    where, params = ["error_code IS NULL"], []
+    where, params = ["error_code IS NULL", "removed_at IS NULL"], []
     if date_from:
         where.append("decision_date >= ?")
         params.append(date_from)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from ..record.types import DocumentInfo, ListRow
 from .errors import SearchError
@@ -51,7 +52,7 @@ def fts_execute(conn: sqlite3.Connection, sql: str, params, query: str | None) -
 def list_documents(
     conn: sqlite3.Connection, *, query: str | None, status: str | None, limit: int, offset: int
 ) -> list[ListRow]:
-    where, params = [], []
+    where, params = ["removed_at IS NULL"], []
     if status:
         where.append("status = ?")
         params.append(status)
@@ -102,3 +103,142 @@ def search(conn: sqlite3.Connection, query: str, limit: int, markers: tuple[str,
         {"doc_id": r[0], "case_number": r[1], "file_name": r[2], "snippet": " ".join(r[3].split())}
         for r in rows
     ]
+
+
+# ---------------------------------------------------------------------------- the list at any size
+# The window's list asks SQL for the ordered ids of the letters a filter selects (ints: 100,000 of them are
+# under a megabyte) and for their rows a page at a time, as they scroll into view; the filter's counts come
+# from one aggregate query. Nothing is loaded or counted in Python per letter.
+
+STATUS_FILTERS = {
+    "all": "1",
+    "to_review": "d.error_code IS NULL AND d.status IN ('new', 'in_review')",
+    "new": "d.error_code IS NULL AND d.status = 'new'",
+    "in_review": "d.error_code IS NULL AND d.status = 'in_review'",
+    "reviewed": "d.error_code IS NULL AND d.status = 'reviewed'",
+    "flagged": "d.error_code IS NULL AND d.status = 'flagged'",
+    "findings": "d.error_code IS NULL AND EXISTS (SELECT 1 FROM findings f WHERE f.doc_id = d.id)",
+    "failed": "d.error_code IS NOT NULL",
+}
+_SPECIALTY = (
+    "(SELECT coalesce((SELECT c.value FROM corrections c WHERE c.doc_id = d.id AND c.path = 'reviewer.specialties'), "
+    "(SELECT f.value FROM fields f WHERE f.doc_id = d.id AND f.path = 'reviewer.specialties')))"
+)
+SORT_KEYS = {
+    "id": "d.id",
+    "case": "coalesce(d.case_number, d.file_name) COLLATE NOCASE",
+    "decided": "d.decision_date",
+    "items": "d.n_items",
+    "upheld": "d.n_upheld",
+    "overturned": "d.n_overturned",
+    "to_check": "d.n_low",
+    "findings": "(SELECT count(*) FROM findings f WHERE f.doc_id = d.id)",
+    "status": "CASE WHEN d.error_code IS NOT NULL THEN 'failed' ELSE d.status END",
+    "specialty": f"json_extract({_SPECIALTY}, '$[0]') COLLATE NOCASE",
+    "imported": "d.imported_at",
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Which letters the list shows, in which order. Every part is optional; they combine with AND."""
+
+    status: str = "all"  # a key of STATUS_FILTERS
+    search: str | None = None  # full-text query (SearchError when unparsable)
+    decision: str | None = None  # "upheld" / "overturned": letters with at least one such item
+    date_from: str | None = None  # decision date, ISO, inclusive
+    date_to: str | None = None
+    specialty: str | None = None  # words in the reviewer's specialties
+    removed: bool = False  # the letters taken out of the dataset instead of those in it
+    sort: str = "id"  # a key of SORT_KEYS
+    descending: bool = False
+
+
+def _where(q: ListQuery, *, with_status: bool = True) -> tuple[str, list]:
+    where = ["d.removed_at IS NOT NULL" if q.removed else "d.removed_at IS NULL"]
+    params: list = []
+    if with_status:
+        where.append(STATUS_FILTERS.get(q.status, "1"))
+    if q.search and q.search.strip():
+        where.append("d.id IN (SELECT rowid FROM doc_text_fts WHERE doc_text_fts MATCH ?)")
+        params.append(fts_query(q.search))
+    if q.decision == "upheld":
+        where.append("d.n_upheld > 0")
+    elif q.decision == "overturned":
+        where.append("d.n_overturned > 0")
+    if q.date_from:
+        where.append("d.decision_date >= ?")
+        params.append(q.date_from)
+    if q.date_to:
+        where.append("d.decision_date <= ?")
+        params.append(q.date_to)
+    if q.specialty and q.specialty.strip():
+        where.append(f"{_SPECIALTY} LIKE ?")
+        params.append("%" + q.specialty.strip().replace("%", "").replace("_", " ") + "%")
+    return " AND ".join(where), params
+
+
+def list_ids(conn: sqlite3.Connection, q: ListQuery) -> list[int]:
+    """The ids of the letters the query selects, in its order (ties by import order)."""
+    where, params = _where(q)
+    order = SORT_KEYS.get(q.sort, "d.id")
+    direction = "DESC" if q.descending else "ASC"
+    sql = f"SELECT d.id FROM documents d WHERE {where} ORDER BY {order} {direction}, d.id {direction}"
+    return [r[0] for r in fts_execute(conn, sql, params, q.search)]
+
+
+def list_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, ListRow]:
+    """The list rows of some letters (a page of the list), by id, with the reviewer's first specialty."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = {}
+    for r in conn.execute(
+        f"SELECT {LIST_COLUMNS}, json_extract({_SPECIALTY.replace('d.id', 'documents.id')}, '$[0]') "
+        f"FROM documents WHERE id IN ({marks})",
+        list(ids),
+    ):
+        row = list_row(r)
+        row["specialty"] = r[17]  # type: ignore[typeddict-unknown-key]
+        rows[row["id"]] = row
+    return rows
+
+
+def list_counts(conn: sqlite3.Connection, q: ListQuery) -> dict:
+    """For the query's other filters: how many letters each status filter would show, and, for the
+    letters the query itself shows, the values to check and the open findings."""
+    where, params = _where(q, with_status=False)
+    sums = ", ".join(f"sum({cond})" for cond in STATUS_FILTERS.values())
+    row = fts_execute(conn, f"SELECT {sums} FROM documents d WHERE {where}", params, q.search)[0]
+    counts = {key: int(n or 0) for key, n in zip(STATUS_FILTERS, row, strict=True)}
+    where, params = _where(q)
+    checks, findings = fts_execute(
+        conn,
+        "SELECT total(CASE WHEN d.error_code IS NULL THEN d.n_low END), "
+        "(SELECT count(*) FROM findings f JOIN documents d2 ON d2.id = f.doc_id WHERE d2.error_code IS NULL "
+        f"AND f.doc_id IN (SELECT d.id FROM documents d WHERE {where})) FROM documents d WHERE {where}",
+        params + params,
+        q.search,
+    )[0]
+    return {"by_status": counts, "shown": None, "to_check": int(checks or 0), "findings": int(findings or 0)}
+
+
+def next_waiting(conn: sqlite3.Connection, ids: list[int], start: int, skip: int | None) -> int | None:
+    """The first letter still to review (new or in review, readable) in ``ids`` from position ``start``,
+    wrapping round; ``skip``: a letter not to return (the one just reviewed)."""
+    order = ids[start:] + ids[:start]
+    for begin in range(0, len(order), 500):
+        chunk = order[begin : begin + 500]
+        marks = ",".join("?" * len(chunk))
+        waiting = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM documents WHERE id IN ({marks}) AND error_code IS NULL "
+                "AND status IN ('new', 'in_review')",
+                chunk,
+            )
+        }
+        for doc_id in chunk:
+            if doc_id in waiting and doc_id != skip:
+                return doc_id
+    return None

@@ -41,6 +41,7 @@ from . import figures, letters, listing, review
 from .audit import note, now, os_user
 from .connection import backup, connect, explain, quick_check
 from .errors import SearchError, StoreError
+from .lists import Lists
 from .records import CHUNK, backfill, load, loads, refresh
 from .review import CLEAR, Prior
 from .schema import SCHEMA_VERSION, check_version, migrate
@@ -81,6 +82,7 @@ class Store:
         self._problems: list[str] | None = None  # what quick_check found; None until it ran
         conn, self.read_only = connect(self.path, read_only)
         self.conn = conn
+        self.lists = Lists(self)  # the window's list: ids, pages of rows, counts, removal
         try:
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._migrate()
@@ -305,9 +307,10 @@ class Store:
     @_locked
     def document_ids(self, *, status: str | None = None) -> list[int]:
         if status:
-            sql, params = "SELECT id FROM documents WHERE status = ? ORDER BY id", (status,)
+            sql = "SELECT id FROM documents WHERE status = ? AND removed_at IS NULL ORDER BY id"
+            params: tuple = (status,)
         else:
-            sql, params = "SELECT id FROM documents ORDER BY id", ()
+            sql, params = "SELECT id FROM documents WHERE removed_at IS NULL ORDER BY id", ()
         return [r[0] for r in self.conn.execute(sql, params)]
 
     @_locked

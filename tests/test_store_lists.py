@@ -1,0 +1,143 @@
+"""The list at any size, from SQL: filters, sort orders, counts and pages of rows agree with the letters'
+own records; bulk review operations; letters taken out of the dataset and put back."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+
+import pytest
+
+from imrdesk.extract import error_record, extract
+from imrdesk.services.export import export
+from imrdesk.services.review import ReviewService
+from imrdesk.store import SORT_KEYS, ListQuery, SearchError, Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+LETTERS = sorted(FIXTURES.glob("*.pdf"))
+
+
+@functools.cache
+def _extracted(path: Path) -> dict:
+    return extract(path)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "lists.db")
+    for path in LETTERS:
+        s.add_record(copy.deepcopy(_extracted(path)), path.read_bytes())
+    s.add_record(error_record("scan.pdf", None, "no_text_layer", "This PDF has no text layer."), b"%PDF-1.4 scan")
+    yield s
+    s.close()
+
+
+def _records(store: Store) -> dict[int, dict]:
+    return {r["id"]: r for r in store.records()}
+
+
+def test_filters_and_counts_agree_with_the_records(store):
+    service = ReviewService(store)
+    ids = store.document_ids()
+    service.set_status(ids[0], "reviewed")
+    service.set_status(ids[1], "flagged")
+    service.correct(ids[2], "patient.age", 40)  # in review
+    recs = _records(store)
+    lists = store.lists
+
+    def expect(pred) -> list[int]:
+        return [i for i in ids if pred(recs[i])]
+
+    readable = lambda r: not r.get("error")  # noqa: E731
+    assert lists.ids(ListQuery()) == ids
+    assert lists.ids(ListQuery(status="failed")) == expect(lambda r: bool(r.get("error")))
+    assert lists.ids(ListQuery(status="reviewed")) == [ids[0]]
+    assert lists.ids(ListQuery(status="to_review")) == expect(
+        lambda r: readable(r) and r["review_status"] in ("new", "in_review")
+    )
+    assert lists.ids(ListQuery(status="findings")) == expect(lambda r: readable(r) and bool(r["findings"]))
+    upheld = expect(lambda r: any(i["decision"] == "Upheld" for i in r["items"]))
+    assert lists.ids(ListQuery(decision="upheld")) == upheld
+    dated = sorted(r["decision_date"] for r in recs.values() if r.get("decision_date"))
+    middle = dated[len(dated) // 2]
+    assert lists.ids(ListQuery(date_from=middle)) == expect(lambda r: (r.get("decision_date") or "") >= middle)
+    specialty = next(r["reviewer"]["specialties"][0] for r in recs.values() if r.get("reviewer", {}).get("specialties"))
+    word = specialty.split()[0].lower()
+    assert lists.ids(ListQuery(specialty=word)) == expect(
+        lambda r: any(word in s.lower() for s in (r.get("reviewer") or {}).get("specialties") or [])
+    )
+    counts = lists.counts(ListQuery())
+    for key in ("all", "to_review", "reviewed", "flagged", "findings", "failed"):
+        assert counts["by_status"][key] == len(lists.ids(ListQuery(status=key))), key
+    assert counts["to_check"] == sum(store.document_info(i)["low_confidence"] for i in expect(readable))
+    with pytest.raises(SearchError):
+        lists.ids(ListQuery(search='"unclosed'))
+    found = lists.ids(ListQuery(search="lumbar"))
+    assert found and set(found) == {h["doc_id"] for h in store.search("lumbar", limit=100)}
+
+
+@pytest.mark.parametrize("key", sorted(SORT_KEYS))
+def test_every_sort_order(store, key):
+    lists = store.lists
+    ids = lists.ids(ListQuery(sort=key))
+    rows = lists.rows(ids)
+    assert sorted(ids) == sorted(store.document_ids()) and set(rows) == set(ids)
+    value = {
+        "id": lambda r: r["id"],
+        "case": lambda r: (r["case_number"] or r["file_name"]).lower(),
+        "decided": lambda r: r["decision_date"] or "",
+        "items": lambda r: r["items"],
+        "upheld": lambda r: r["upheld"],
+        "overturned": lambda r: r["overturned"],
+        "to_check": lambda r: r["low_confidence"],
+        "findings": lambda r: r["findings"],
+        "status": lambda r: "failed" if r["error"] else r["status"],
+        "specialty": lambda r: (r["specialty"] or "").lower(),
+        "imported": lambda r: r["imported_at"],
+    }[key]
+    shown = [value(rows[i]) for i in ids]
+    assert shown == sorted(shown)
+    down = lists.ids(ListQuery(sort=key, descending=True))
+    assert [value(rows[i]) for i in down] == sorted(shown, reverse=True)
+
+
+def test_next_letter_to_review_in_list_order(store):
+    service = ReviewService(store)
+    ids = store.lists.ids(ListQuery(sort="case"))
+    readable = [i for i in ids if not store.document_info(i)["error"]]
+    service.set_status(readable[1], "reviewed")
+    assert store.lists.next_waiting(ids, ids.index(readable[0]) + 1, skip=readable[0]) == readable[2]
+    for doc in readable:
+        service.set_status(doc, "reviewed")
+    assert store.lists.next_waiting(ids, 0) is None
+
+
+def test_bulk_status_and_flag_reason_skip_failed_letters(store):
+    service = ReviewService(store, user="qa")
+    ids = store.document_ids()
+    failed = store.lists.ids(ListQuery(status="failed"))
+    result = service.set_status_many(ids, "flagged", reason="second reader")
+    assert set(result.skipped) == set(failed) and set(result.done) == set(ids) - set(failed)
+    assert all(store.review_status(i) == "flagged" for i in result.done)
+    assert store.review_status(failed[0]) == "failed"
+    assert store.notes(result.done[0])[-1]["text"] == "Flagged: second reader"
+    with pytest.raises(ValueError, match="could not be read"):
+        service.set_status(failed[0], "reviewed")
+
+
+def test_removed_letters_leave_the_dataset_and_come_back(store, tmp_path):
+    service = ReviewService(store, user="qa")
+    ids = store.document_ids()
+    gone = ids[:2]
+    assert service.remove(gone).done == tuple(gone)
+    assert service.remove(gone).done == ()  # already out: nothing to do
+    assert store.document_ids() == ids[2:]
+    assert store.lists.ids(ListQuery()) == ids[2:] and store.lists.ids(ListQuery(removed=True)) == gone
+    assert export(store, tmp_path / "out.json", "json") == len(ids) - 2
+    assert store.stats()["letters"] == len(ids) - 2
+    views = {r[0] for r in store.conn.execute("SELECT doc_id FROM dataset_letters")}
+    assert views == set(ids[2:])
+    assert [r["path"] for r in store.history(gone[0])][-1] == "removed"
+    assert service.restore_removed(gone).done == tuple(gone)
+    assert store.document_ids() == ids and store.record(gone[0])["id"] == gone[0]
