@@ -8,8 +8,11 @@ from ..record.registry import DATE_FIELDS
 from . import summary as S
 from .citations import parse_guideline
 from .dates import parse_date
+from .diagnoses import find_diagnoses
 from .document import Document
+from .evidence import Reading
 from .header import read_header
+from .injury import find_mechanism, find_treatment
 from .items import find_items, heading_text, modified_request
 from .textmap import TextMap, clean, words_provenance
 
@@ -17,6 +20,7 @@ HEADER_DATES = DATE_FIELDS  # the registry's header dates, in contract order
 # the letter's header table, in contract order: case number, its dates, priority
 HEADER_FIELDS = ("case_number", *HEADER_DATES, "priority")
 CASE_RE = re.compile(r"\bCM\d{2}-\d{5,7}\b")
+JOINER = "\u2060"  # stands where a hyphenated word broke across lines, in the summary finders' one-line text
 
 _IMR_2016 = re.compile(r"Certification\(s\)/Specialty|State\(s\) of Licensure", re.I)
 _IMR_2014 = re.compile(r"HOW THE IMR FINAL DETERMINATION WAS MADE|IMR ISSUES, DECISIONS AND RATIONALES", re.I)
@@ -219,7 +223,9 @@ class _Builder:
         self.summary_span = (start, end)
         body = t[start:end]
         self.rec["summary"] = clean(body) or None
-        body = body.replace("\n", " ")  # same length: finders' offsets still map to words
+        # One line of the same length, so that finders' offsets still map to words; a word broken by a hyphen
+        # at a line end keeps a joiner (not a space) where the break was: "non-\ncertified".
+        body = re.sub(r"(?<=\w-)\n(?=\w)", JOINER, body).replace("\n", " ")
         if self.rec["summary"]:
             self.prov("summary", start, end, 0.9 if end_m else 0.5)
         self._patient(body, start)
@@ -242,10 +248,27 @@ class _Builder:
         self._set("patient", "age", age, offset)
         self._set("patient", "sex", sex, offset)
 
+    def read(self, path: str, reading: Reading | None, offset: int) -> None:
+        """Set a value from a finder's reading, with its provenance, confidence and doubts."""
+        if reading is None:
+            return
+        value = reading.value
+        if isinstance(value, str):
+            value = value.replace(JOINER, "")
+        elif isinstance(value, list):
+            value = [v.replace(JOINER, "") if isinstance(v, str) else v for v in value]
+        group, key = path.split(".")
+        self.rec[group][key] = value
+        p = self.tm.provenance(offset + reading.start, offset + reading.end, reading.confidence)
+        if p:
+            if reading.doubts:
+                p["doubts"] = list(reading.doubts)
+            self.rec["provenance"][path] = p
+
     def _injury(self, body: str, offset: int) -> None:
-        self._set("injury", "mechanism", S.find_mechanism(body), offset)
-        self._set("injury", "diagnoses", S.find_diagnoses(body), offset)
-        self._set("injury", "treatment_to_date", S.find_treatment(body), offset)
+        self.read("injury.mechanism", find_mechanism(body), offset)
+        self.read("injury.diagnoses", find_diagnoses(body), offset)
+        self.read("injury.treatment_to_date", find_treatment(body), offset)
         doi = S.find_injury_date(body)
         if doi is None:
             return
