@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,12 +109,16 @@ def item_rows(record: dict) -> Iterator[dict]:
         yield row
 
 
-def export(store: Store, path, fmt: str, *, status: str | None = None) -> int:
+def export(
+    store: Store, path, fmt: str, *, status: str | None = None, ids: Iterable[int] | None = None
+) -> int:
+    """Write the dataset (every letter, those with ``status``, or the letters ``ids`` — a selection or a
+    filter of the window — in that order) to ``path`` as ``fmt``; returns records (json) or rows written."""
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
     path = Path(path)
-    ids = store.document_ids(status=status)
+    ids = list(ids) if ids is not None else store.document_ids(status=status)
     writer: Callable[[Store, Path, list[int]], int] = {"json": _json, "csv": _csv, "xlsx": _xlsx}[fmt]
     return writer(store, path, ids)
 

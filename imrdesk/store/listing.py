@@ -220,7 +220,8 @@ def list_counts(conn: sqlite3.Connection, q: ListQuery) -> dict:
         params + params,
         q.search,
     )[0]
-    return {"by_status": counts, "shown": None, "to_check": int(checks or 0), "findings": int(findings or 0)}
+    total = conn.execute("SELECT count(*) FROM documents WHERE removed_at IS NULL").fetchone()[0]
+    return {"by_status": counts, "total": total, "to_check": int(checks or 0), "findings": int(findings or 0)}
 
 
 def next_waiting(conn: sqlite3.Connection, ids: list[int], start: int, skip: int | None) -> int | None:
@@ -242,3 +243,20 @@ def next_waiting(conn: sqlite3.Connection, ids: list[int], start: int, skip: int
             if doc_id in waiting and doc_id != skip:
                 return doc_id
     return None
+
+
+def snippets(
+    conn: sqlite3.Connection, query: str, ids: list[int], markers: tuple[str, str]
+) -> dict[int, str]:
+    """Search snippets of some letters (the rows on screen), matched words between ``markers``."""
+    if not ids or not (query or "").strip():
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = fts_execute(
+        conn,
+        "SELECT rowid, snippet(doc_text_fts, -1, ?, ?, '…', 24) FROM doc_text_fts "
+        f"WHERE doc_text_fts MATCH ? AND rowid IN ({marks})",
+        (markers[0], markers[1], fts_query(query), *ids),
+        query,
+    )
+    return {r[0]: " ".join((r[1] or "").split()) for r in rows}

@@ -37,6 +37,11 @@ class Lists:
         with self.store._lock:
             return listing.list_counts(self.store.conn, query)
 
+    def snippets(self, query: str, ids: list[int], markers: tuple[str, str] = ("[", "]")) -> dict[int, str]:
+        """Search snippets of the letters on screen, by id."""
+        with self.store._lock:
+            return listing.snippets(self.store.conn, query, list(ids), markers)
+
     def next_waiting(self, ids: list[int], start: int, skip: int | None = None) -> int | None:
         """The next letter still to review in a list's order, from a position, wrapping round."""
         with self.store._lock:

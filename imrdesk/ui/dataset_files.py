@@ -98,19 +98,38 @@ class DatasetFiles(QObject):
             self.report_dialog = ImportReportDialog(result, self._duplicates, self.window)
             self.report_dialog.show()
 
-    def export_dialog(self, fmt: str) -> None:
+    def export_dialog(self, fmt: str, ids: list[int] | None = None) -> None:
+        """Ask where to write the dataset (``ids``: only those letters — a selection), then write it. With
+        ``ids``, the format follows the file name chosen (Excel, CSV or JSON)."""
         label = {"csv": "CSV", "json": "JSON", "xlsx": "Excel"}[fmt]
         pattern = next(p for f, _, p in EXPORTS if f == fmt)
+        if ids is not None:
+            pattern = ";;".join([pattern, *(p for f, _, p in EXPORTS if f != fmt)])
+        what = "the dataset" if ids is None else f"{len(ids)} selected letter{'s' if len(ids) != 1 else ''}"
         default = str(Path(self.window.last_folder()) / f"imr-dataset.{fmt}")
-        path, _ = QFileDialog.getSaveFileName(self.window, f"Export the dataset as {label}", default, pattern)
+        path, chosen = QFileDialog.getSaveFileName(self.window, f"Export {what} as {label}", default, pattern)
         if not path:
             return
+        if ids is not None:
+            fmt = next((f for f, _, p in EXPORTS if p == chosen), fmt)
         if not path.lower().endswith("." + fmt):
             path += "." + fmt
         self.window._remember_folder(path)
-        self.export_to(path, fmt)
+        self.export_to(path, fmt, ids)
 
-    def export_to(self, path: str | Path, fmt: str) -> None:
+    def reextract(self, ids: list[int]) -> None:
+        """Read the selected letters again (after an upgrade), in the background with the import's progress
+        bar; corrections stay in force."""
+        if self.window.importer.is_running():
+            self.window.statusBar().showMessage(
+                "An import is already running; wait for it or cancel it.", 5000
+            )
+            return
+        self._duplicates = []
+        self.window.import_progress.begin(len(ids))
+        self.window.importer.reextract(ids)
+
+    def export_to(self, path: str | Path, fmt: str, ids: list[int] | None = None) -> None:
         """Write the dataset in the background (a large database takes a while); the status bar says when
         it is done, a dialog when it failed (disk full, permission denied, file open in Excel…)."""
         self.window.panel.commit_pending()
@@ -131,5 +150,5 @@ class DatasetFiles(QObject):
             )
 
         self.window.tasks.submit(
-            "export", lambda store, _task: export(store, path, fmt), done=done, failed=failed
+            "export", lambda store, _task: export(store, path, fmt, ids=ids), done=done, failed=failed
         )

@@ -1,227 +1,59 @@
-"""The documents list: search box, status filter and one two-line row per letter."""
+"""The documents list: search, filters, saved views, and a sortable table of the letters with multi-selection
+for work on many letters at once (the table's model: ``doc_model.py``; its filters: ``list_filters.py``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QRect,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFrame,
+    QHeaderView,
     QLineEdit,
-    QListView,
-    QStyle,
+    QMenu,
     QStyledItemDelegate,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from imrdesk.record import STATUS_LABELS, decision_summary, error_message
+from imrdesk.store import ListQuery, SearchError
 
-from .icons import icon
-from .plain import plain_label, shown_as_written
-
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
-
-FILTERS = (
-    ("all", "All letters"),
-    ("to_review", "To review"),
-    ("new", "New"),
-    ("in_review", "In review"),
-    ("reviewed", "Reviewed"),
-    ("flagged", "Flagged"),
-    ("findings", "With rule findings"),
-    ("failed", "Failed imports"),
+from .doc_model import (
+    COLUMN_KEYS,
+    COLUMNS,
+    MARK_CLOSE,
+    MARK_OPEN,
+    ROW_ROLE,
+    RULE_MARK,
+    SNIPPET_ROLE,
+    DocumentModel,
 )
-RULE_MARK = "◆"  # a value a validation rule doubts (the ⚠ count includes these values)
+from .icons import icon
+from .list_filters import FILTERS, ListFilters
+from .plain import plain_label
 
-STATUS_COLORS = {
-    "new": ("#e7ebf0", "#3f4b5b"),
-    "in_review": ("#dbe8fe", "#1d4ed8"),
-    "reviewed": ("#d9f5e3", "#15803d"),
-    "flagged": ("#fde4e4", "#b91c1c"),
-    "failed": ("#fde4e4", "#b91c1c"),
-}
-
-
-def row_status(row: dict) -> str:
-    return "failed" if row.get("error") else (row.get("status") or "new")
-
-
-def row_matches(row: dict, key: str) -> bool:
-    status = row_status(row)
-    if key == "all":
-        return True
-    if key == "to_review":
-        return status in ("new", "in_review")
-    if key == "findings":
-        return bool(row.get("findings")) and status != "failed"
-    return status == key
-
-
-class DocumentModel(QAbstractListModel):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[dict] = []
-        self.snippets: dict[int, str] = {}
-
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent is not None and parent.isValid() else len(self.rows)
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.get("case_number") or row.get("file_name") or f"Letter {row.get('id')}"
-        if role == ROW_ROLE:
-            return row
-        if role == SNIPPET_ROLE:
-            return self.snippets.get(row.get("id")) or ""
-        if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [row.get("file_name") or ""]
-            if row.get("error"):
-                lines.append(error_message(row["error"]))
-            else:
-                lines.append(decision_summary(row.get("upheld") or 0, row.get("overturned") or 0))
-                low = row.get("low_confidence") or 0
-                if low:
-                    lines.append(f"{low} low-confidence value{'s' if low != 1 else ''} to check")
-                rules = row.get("findings") or 0
-                if rules:
-                    lines.append(
-                        f"{RULE_MARK} {rules} rule finding{'s' if rules != 1 else ''} (values a validation rule doubts)"
-                    )
-                if row.get("decision_date"):
-                    lines.append(f"Decided {row['decision_date']}")
-            snippet = self.snippets.get(row.get("id"))
-            if snippet:
-                lines.append(f"“{snippet.replace(MARK_OPEN, '').replace(MARK_CLOSE, '')}”")
-            return shown_as_written("\n".join(line for line in lines if line))  # file name, snippet
-        return None
-
-    def set_rows(self, rows: list[dict], snippets: dict[int, str]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.snippets = snippets
-        self.endResetModel()
-
-    def row_of(self, doc_id: int | None) -> int:
-        for i, row in enumerate(self.rows):
-            if row.get("id") == doc_id:
-                return i
-        return -1
-
-
-class DocumentDelegate(QStyledItemDelegate):
-    """Case number and status pill on top; decisions (or the import error) and checks below."""
-
-    PAD = 10
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt API)
-        fm = QFontMetrics(option.font)
-        lines = 3 if index.data(SNIPPET_ROLE) else 2
-        return QSize(200, self.PAD * 2 + fm.height() * lines + 4 * (lines - 1))
-
-    def paint(self, painter: QPainter, option, index) -> None:
-        row = index.data(ROW_ROLE) or {}
-        rect = option.rect
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        if selected:
-            painter.fillRect(rect, QColor("#e3ecfd"))
-            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), QColor("#2563eb"))
-        elif hover:
-            painter.fillRect(rect, QColor("#f3f5f8"))
-        painter.setPen(QPen(QColor("#e6e9ee")))
-        painter.drawLine(rect.left() + self.PAD, rect.bottom(), rect.right(), rect.bottom())
-
-        status = row_status(row)
-        font = QFont(option.font)
-        fm = QFontMetrics(font)
-        x = rect.left() + self.PAD + 4
-        right = rect.right() - self.PAD
-        y = rect.top() + self.PAD
-
-        # status pill
-        small = QFont(font)
-        small.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
-        small.setBold(True)
-        sfm = QFontMetrics(small)
-        label = STATUS_LABELS.get(status, status)
-        pill_w = sfm.horizontalAdvance(label) + 14
-        pill = QRectF(right - pill_w, y + (fm.height() - sfm.height() - 4) / 2, pill_w, sfm.height() + 4)
-        bg, fg = STATUS_COLORS.get(status, STATUS_COLORS["new"])
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(bg))
-        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
-        painter.setFont(small)
-        painter.setPen(QColor(fg))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
-
-        # title
-        title_font = QFont(font)
-        title_font.setBold(True)
-        painter.setFont(title_font)
-        painter.setPen(QColor("#111827"))
-        title = row.get("case_number") or row.get("file_name") or f"Letter {row.get('id')}"
-        tfm = QFontMetrics(title_font)
-        room = int(pill.left() - x - 8)
-        title = tfm.elidedText(title, Qt.TextElideMode.ElideMiddle, room)
-        painter.drawText(QRect(x, y, room, fm.height()), Qt.AlignmentFlag.AlignVCenter, title)
-        date = row.get("decision_date")
-        used = tfm.horizontalAdvance(title) + 10
-        if date and status != "failed" and used + fm.horizontalAdvance(date) <= room:
-            painter.setFont(font)
-            painter.setPen(QColor("#8a94a3"))
-            painter.drawText(
-                QRect(x + used, y, room - used, fm.height()), Qt.AlignmentFlag.AlignVCenter, date
-            )
-
-        # second line
-        y2 = y + fm.height() + 4
-        painter.setFont(font)
-        if status == "failed":
-            painter.setPen(QColor("#b91c1c"))
-            text = fm.elidedText(error_message(row.get("error")), Qt.TextElideMode.ElideRight, right - x)
-            painter.drawText(QRect(x, y2, right - x, fm.height()), Qt.AlignmentFlag.AlignVCenter, text)
-        else:
-            low = row.get("low_confidence") or 0
-            rules = row.get("findings") or 0
-            mark_w = 0
-            # badges from the right: rule findings (rose), then values to check (amber)
-            for count, mark, bg, fg in (
-                (rules, f"{RULE_MARK} {rules}", "#fde4e4", "#b91c1c"),
-                (low, f"⚠ {low}", "#fff1d6", "#a15c00"),
-            ):
-                if not count:
-                    continue
-                width = fm.horizontalAdvance(mark) + 12
-                badge = QRectF(right - mark_w - width, y2, width, fm.height())
-                mark_w += width + 4
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(QColor(bg))
-                painter.drawRoundedRect(badge, 4, 4)
-                painter.setPen(QColor(fg))
-                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, mark)
-            painter.setPen(QColor("#5b6675"))
-            summary = decision_summary(row.get("upheld") or 0, row.get("overturned") or 0)
-            summary = fm.elidedText(summary, Qt.TextElideMode.ElideRight, right - x - mark_w - 6)
-            painter.drawText(
-                QRect(x, y2, right - x - mark_w, fm.height()), Qt.AlignmentFlag.AlignVCenter, summary
-            )
-
-        snippet = index.data(SNIPPET_ROLE)
-        if snippet:
-            y3 = y2 + fm.height() + 4
-            draw_marked(painter, QRect(x, y3, right - x, fm.height()), snippet, font)
-        painter.restore()
-
-
-MARK_OPEN, MARK_CLOSE = "\x02", "\x03"  # around the matched words in search snippets
+__all__ = ["DocumentList", "MARK_OPEN", "MARK_CLOSE", "ROW_ROLE", "SNIPPET_ROLE", "RULE_MARK", "FILTERS"]
+HIDDEN_AT_FIRST = ("imported",)
+# work on the selected letters: (action, menu text)
+BULK_ACTIONS = (
+    ("reviewed", "Mark reviewed"),
+    ("flag", "Flag…"),
+    ("reextract", "Read again (re-extract)"),
+    ("export", "Export the selection…"),
+    ("remove", "Remove from the dataset"),
+    ("restore", "Put back into the dataset"),
+)
 
 
 def draw_marked(painter: QPainter, rect: QRect, snippet: str, font: QFont) -> None:
@@ -254,21 +86,35 @@ def draw_marked(painter: QPainter, rect: QRect, snippet: str, font: QFont) -> No
         x += metrics.horizontalAdvance(piece)
 
 
+class MatchDelegate(QStyledItemDelegate):
+    """The Match column: the search snippet on one line, matched words bold."""
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        super().paint(painter, option, index)
+        snippet = index.data(SNIPPET_ROLE)
+        if snippet:
+            painter.save()
+            draw_marked(painter, option.rect.adjusted(4, 0, -4, 0), snippet, option.font)
+            painter.restore()
+
+
 class DocumentList(QWidget):
-    """Left pane. ``doc_selected(doc_id)`` fires when the current letter changes (-1: none)."""
+    """Left pane. ``doc_selected(doc_id)`` fires when the current letter changes (-1: none);
+    ``bulk_requested(action, ids)`` when the reviewer asks for work on the selected letters."""
 
     doc_selected = Signal(int)
+    bulk_requested = Signal(str, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("documentList")
         self.store = None
-        self._all_rows: list[dict] = []
-        self._snippets: dict[int, str] = {}
-        self._total = 0
+        self.sort_key, self.descending = "id", False
+        self._counts: dict = {}
 
         self.search = QLineEdit(self)
         self.search.setObjectName("searchBox")
+        self.search.setAccessibleName("Search letters")
         self.search.setPlaceholderText("Search letters  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search", "#6b7280"), QLineEdit.ActionPosition.LeadingPosition)
@@ -280,11 +126,11 @@ class DocumentList(QWidget):
         self.search.returnPressed.connect(self._search_now)
         self.search.installEventFilter(self)
 
-        self.filter = QComboBox(self)
-        self.filter.setObjectName("statusFilter")
-        for key, label in FILTERS:
-            self.filter.addItem(label, key)
-        self.filter.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.filters = ListFilters(self)
+        self.filter = self.filters.status  # the status filter, as the window and its tests know it
+        self.filters.changed.connect(self.refresh)
+        self.filters.view_loaded.connect(self.apply_query)
+        self.filters.save_requested.connect(self._save_view)
 
         self.search_error = plain_label("", self)
         self.search_error.setObjectName("searchError")
@@ -292,16 +138,44 @@ class DocumentList(QWidget):
         self.search_error.setVisible(False)
 
         self.model = DocumentModel(self)
-        self.view = QListView(self)
+        self.model.sort_requested.connect(self._on_sort)
+        self.view = QTableView(self)
         self.view.setObjectName("documentView")
+        self.view.setAccessibleName("Letters")
         self.view.setModel(self.model)
-        self.view.setItemDelegate(DocumentDelegate(self.view))
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setUniformItemSizes(False)
-        self.view.setMouseTracking(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.horizontalHeader().setSortIndicator(
+            -1, Qt.SortOrder.AscendingOrder
+        )  # import order at first
+        self.view.setSortingEnabled(True)
+        self.sort_key, self.descending = "id", False  # enabling sorting asked for an order: not yet chosen
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
-        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setTabKeyNavigation(False)
+        rows = self.view.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform heights: nothing measured per row
+        rows.setDefaultSectionSize(QFontMetrics(self.font()).height() + 12)
+        head = self.view.horizontalHeader()
+        head.setHighlightSections(False)
+        head.setSectionsMovable(True)
+        head.setStretchLastSection(False)
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        head.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        head.customContextMenuRequested.connect(self._column_menu)
+        widths = {"case": 128, "decided": 84, "specialty": 150, "imported": 84, "status": 80, "match": 260}
+        for n, key in enumerate(COLUMN_KEYS):
+            head.resizeSection(n, widths.get(key, 58))
+            if key in HIDDEN_AT_FIRST or key == "match":
+                self.view.hideColumn(n)
+        self.view.setItemDelegateForColumn(COLUMN_KEYS.index("match"), MatchDelegate(self.view))
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._bulk_menu)
 
         self.footer = plain_label("", self)
         self.footer.setObjectName("listFooter")
@@ -318,7 +192,7 @@ class DocumentList(QWidget):
         top_layout.setContentsMargins(10, 10, 10, 8)
         top_layout.setSpacing(6)
         top_layout.addWidget(self.search)
-        top_layout.addWidget(self.filter)
+        top_layout.addWidget(self.filters)
         top_layout.addWidget(self.search_error)
 
         layout = QVBoxLayout(self)
@@ -342,62 +216,77 @@ class DocumentList(QWidget):
 
     # ------------------------------------------------------------------ data
 
-    def set_store(self, store) -> None:
+    def set_store(self, store, settings: QSettings | None = None) -> None:
         self.store = store
+        if settings is not None:
+            self.filters.set_settings(settings)
         self.refresh()
+
+    def query(self) -> ListQuery:
+        text = " ".join(self.search.text().split()) or None
+        return self.filters.query(text, self.sort_key, self.descending)
+
+    def apply_query(self, q: ListQuery) -> None:
+        """Show a query (a saved view, the last session's): its filters, search and order."""
+        self.sort_key, self.descending = q.sort, q.descending
+        self.search.blockSignals(True)
+        self.search.setText(q.search or "")
+        self.search.blockSignals(False)
+        column = next((n for n, c in enumerate(COLUMNS) if c[2] == q.sort and q.sort != "id"), -1)
+        order = Qt.SortOrder.DescendingOrder if q.descending else Qt.SortOrder.AscendingOrder
+        head = self.view.horizontalHeader()
+        head.blockSignals(True)
+        head.setSortIndicator(column, order)
+        head.blockSignals(False)
+        self.filters.show_query(q)  # refreshes once
+
+    def _save_view(self) -> None:
+        name = self.filters.ask_name()
+        if name:
+            self.filters.save_view(name, self.query())
 
     def _search_now(self) -> None:
         self._search_timer.stop()
         self.refresh()
 
+    def _on_sort(self, key: str, descending: bool) -> None:
+        self.sort_key, self.descending = key, descending
+        self.refresh()
+
     def refresh(self) -> None:
-        """Reload the rows from the store (keeping the current letter selected when it is still listed)."""
+        """Ask the store again for the letters the search and filters select, in the chosen order (keeping
+        the current letter selected when it is still listed)."""
         if self.store is None:
             return
-        from imrdesk.store import SearchError
-
-        query = " ".join(self.search.text().split()) or None
-        snippets: dict[int, str] = {}
+        q = self.query()
         try:
-            rows = self.store.list_documents(query=query, limit=100000)
-            if query:
-                for hit in self.store.search(query, limit=500, markers=(MARK_OPEN, MARK_CLOSE)):
-                    snippets.setdefault(hit["doc_id"], hit.get("snippet") or "")
+            ids = self.store.lists.ids(q)
+            counts = self.store.lists.counts(q)
+            removed = len(self.store.lists.ids(ListQuery(removed=True))) if not q.removed else len(ids)
         except SearchError as exc:
             self.search_error.setText(str(exc))
             self.search_error.setVisible(True)
             return
         self.search_error.setVisible(False)
-        self._all_rows = rows
-        self._total = self.store.count_documents() if query else len(rows)
-        self._snippets = snippets
-        self._apply_filter()
-
-    def _apply_filter(self) -> None:
-        key = self.filter.currentData() or "all"
         current = self.current_doc_id()
-        rows = [r for r in self._all_rows if row_matches(r, key)]
-        snippets = self._snippets
         self.view.selectionModel().blockSignals(True)
-        self.model.set_rows(rows, snippets)
+        self.model.reset(self.store.lists, ids, q.search)
         row = self.model.row_of(current)
         if row >= 0:
             self.view.setCurrentIndex(self.model.index(row))
         self.view.selectionModel().blockSignals(False)
-        self._update_counts()
+        self.view.setColumnHidden(COLUMN_KEYS.index("match"), not q.search)
+        self._counts = counts
+        self.filters.set_counts(counts["by_status"], removed)
+        self._update_footer(q)
         if row < 0 and current is not None and current >= 0:
             self.doc_selected.emit(-1)
 
-    def _update_counts(self) -> None:
-        rows = self._all_rows
-        for i, (key, label) in enumerate(FILTERS):
-            n = sum(1 for r in rows if row_matches(r, key))
-            self.filter.setItemText(i, f"{label}  ({n})")
+    def _update_footer(self, q: ListQuery) -> None:
         shown = self.model.rowCount()
-        total = self._total
-        checks = sum(r.get("low_confidence") or 0 for r in rows if not r.get("error"))
-        rules = sum(r.get("findings") or 0 for r in rows if not r.get("error"))
-        if self.search.text().strip():
+        total = self._counts.get("total", shown)  # every letter in the dataset, whatever the filters
+        checks, rules = self._counts.get("to_check", 0), self._counts.get("findings", 0)
+        if q.search:
             text = f"{shown} of {total} letters match"
         else:
             text = f"{shown} letter{'s' if shown != 1 else ''}" + (f" of {total}" if shown != total else "")
@@ -409,7 +298,7 @@ class DocumentList(QWidget):
         empty = shown == 0
         if empty:
             key = self.filter.currentData() or "all"
-            if self.search.text().strip():
+            if q.search:
                 message = "No letter matches this search."
             elif key == "to_review" and total:
                 message = "✓ Nothing left to review here."
@@ -422,40 +311,42 @@ class DocumentList(QWidget):
         self.placeholder.setVisible(empty)
 
     def update_row(self, row: dict) -> None:
-        """Replace one letter's row in place (after a correction or a status change)."""
-        for rows in (self._all_rows, self.model.rows):
-            for i, r in enumerate(rows):
-                if r.get("id") == row.get("id"):
-                    rows[i] = {**r, **row}
-        i = self.model.row_of(row.get("id"))
-        if i >= 0:
-            self.model.dataChanged.emit(self.model.index(i), self.model.index(i))
-        self._update_counts()
+        """A letter's row after a correction or a status change (the counts are asked again)."""
+        self.model.update_row(row)
+        if self.store is not None:
+            q = self.query()
+            self._counts = self.store.lists.counts(q)
+            self.filters.set_counts(self._counts["by_status"])
+            self._update_footer(q)
 
     # ------------------------------------------------------------------ selection
 
     def doc_ids(self) -> list[int]:
-        return [r.get("id") for r in self.model.rows]
+        return list(self.model.ids)
 
     def current_doc_id(self) -> int | None:
         index = self.view.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or index.row() >= len(self.model.ids):
             return None
-        return (index.data(ROW_ROLE) or {}).get("id")
+        return self.model.ids[index.row()]
+
+    def selected_ids(self) -> list[int]:
+        """The selected letters in list order (the current one when nothing else is selected)."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        ids = [self.model.ids[r] for r in rows if r < len(self.model.ids)]
+        current = self.current_doc_id()
+        return ids or ([current] if current is not None else [])
 
     def select_doc(self, doc_id: int | None) -> bool:
-        row = self.model.row_of(doc_id)
-        if row < 0:
-            return False
-        self.view.setCurrentIndex(self.model.index(row))
-        self.view.scrollTo(self.model.index(row))
-        return True
+        return self.select_row(self.model.row_of(doc_id))
 
     def select_row(self, row: int) -> bool:
         if not 0 <= row < self.model.rowCount():
             return False
-        self.view.setCurrentIndex(self.model.index(row))
-        self.view.scrollTo(self.model.index(row))
+        index = self.model.index(row)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index)
         return True
 
     def step(self, delta: int) -> bool:
@@ -464,6 +355,57 @@ class DocumentList(QWidget):
         row = current.row() + delta if current.isValid() else (0 if delta > 0 else self.model.rowCount() - 1)
         return self.select_row(row)
 
+    def next_to_review(self, after: int | None) -> int | None:
+        """The next letter of this list still to review after ``after`` (wrapping), never ``after``."""
+        if self.store is None or not self.model.ids:
+            return None
+        start = self.model.row_of(after) + 1 if after is not None else 0
+        return self.store.lists.next_waiting(self.model.ids, max(0, start), skip=after)
+
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        row = current.data(ROW_ROLE) if current.isValid() else None
-        self.doc_selected.emit(row.get("id") if row else -1)
+        ok = current.isValid() and current.row() < len(self.model.ids)
+        self.doc_selected.emit(self.model.ids[current.row()] if ok else -1)
+
+    # ------------------------------------------------------------------ menus
+
+    def _bulk_menu(self, pos: QPoint) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        menu = self.bulk_menu(ids)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def bulk_menu(self, ids: list[int]) -> QMenu:
+        """Work on the selected letters (also the Review menu's "Selected letters")."""
+        menu = QMenu(self)
+        removed = self.query().removed
+        n = len(ids)
+        menu.addSection(f"{n} letter{'s' if n != 1 else ''}")
+        for action, text in BULK_ACTIONS:
+            if (action == "restore") != removed and action in ("remove", "restore"):
+                continue
+            item = menu.addAction(text)
+            item.triggered.connect(
+                lambda _c=False, a=action, chosen=list(ids): self.bulk_requested.emit(a, chosen)
+            )
+        return menu
+
+    def _column_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for n, (key, header, _sort, tip) in enumerate(COLUMNS):
+            if key in ("case", "match"):
+                continue
+            action = menu.addAction(tip if header in ("⚠", RULE_MARK) else header)
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(n))
+            action.toggled.connect(lambda on, col=n: self.view.setColumnHidden(col, not on))
+        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def header_state(self) -> bytes:
+        return bytes(self.view.horizontalHeader().saveState())
+
+    def restore_header(self, state) -> None:
+        if state:
+            self.view.horizontalHeader().restoreState(state)

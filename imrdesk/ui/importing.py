@@ -81,6 +81,37 @@ class ImportController(QObject):
                 "error": f"{type(exc).__name__}: {exc}",
             }
 
+    def reextract(self, doc_ids: list[int]) -> bool:
+        """Read stored letters again (after an upgrade), isolated like an import; same progress and end."""
+        if self.is_running() or not doc_ids:
+            return False
+        self.total = len(doc_ids)
+        self.runner.submit(
+            self.KEY,
+            lambda store, task: self._reextract(store, task, list(doc_ids)),
+            done=self.finished.emit,
+            progress=self.progress.emit,
+        )
+        self.started.emit(len(doc_ids))
+        return True
+
+    def _reextract(self, store, task, doc_ids: list[int]) -> ImportSummary:
+        from imrdesk.services.importing import reextract_documents
+
+        lower_thread_priority()
+        try:
+            return reextract_documents(
+                store, doc_ids, progress=task.progress, cancel=task.stop, **self.options
+            )
+        except Exception as exc:  # the batch itself broke: report, don't crash
+            return {
+                "imported": 0,
+                "duplicates": 0,
+                "failed": [],
+                "cancelled": task.stop.is_set(),
+                "error": str(exc),
+            }
+
     def cancel(self) -> None:
         """Stop scheduling letters; those already stored stay, and ``finished`` still reports the batch."""
         self.runner.stop(self.KEY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -23,11 +23,13 @@ from .empty import EmptyState
 from .fields import FieldPanel
 from .icons import app_icon
 from .importing import ImportController, ImportProgress
+from .plain import plain_label, shown_as_written
 from .resources import sample_letters
 from .review_flow import ReviewFlow
 from .tasks import TaskRunner
 from .viewer import PageViewer
 from .window_menus import build_actions, build_menus
+from .window_state import reopen_last, restore_window, save_window
 
 
 class MainWindow(QMainWindow):
@@ -64,10 +66,9 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setInterval(600)
         self._refresh_timer.timeout.connect(self.refresh_documents)
         self._restore_settings()
-        self.documents.set_store(self.store)
+        self.documents.set_store(self.store, self.settings)
         self._update_central()
-        if self.documents.doc_ids():
-            self.documents.select_row(0)
+        reopen_last(self)
         self.documents.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_title()
         self._update_actions()
@@ -80,15 +81,17 @@ class MainWindow(QMainWindow):
         self.panel = FieldPanel(self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setChildrenCollapsible(True)  # the list folds away on a small screen (Ctrl+L)
         self.splitter.setHandleWidth(1)
-        for widget, minimum in ((self.documents, 220), (self.viewer, 320), (self.panel, 380)):
+        for widget, minimum in ((self.documents, 260), (self.viewer, 320), (self.panel, 360)):
             widget.setMinimumWidth(minimum)
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([280, 570, 550])
+        for index in (1, 2):
+            self.splitter.setCollapsible(index, False)
+        self.splitter.setSizes([420, 480, 500])
 
         self.splitter.ensurePolished()  # styled now, not in the middle of the first import
         self.empty = EmptyState(len(sample_letters()), self)
@@ -103,15 +106,16 @@ class MainWindow(QMainWindow):
         self.drop_overlay.setVisible(False)
 
         self.import_progress = ImportProgress(self)
-        self.db_label = QLabel(self.db_path.name, self)
+        self.db_label = plain_label(self.db_path.name, self)
         self.db_label.setObjectName("dbLabel")
-        self.db_label.setToolTip(f"Database: {self.db_path}")
+        self.db_label.setToolTip(shown_as_written(f"Database: {self.db_path}"))
         self.statusBar().addPermanentWidget(self.import_progress)
         self.statusBar().addPermanentWidget(self.db_label)
         self.statusBar().setSizeGripEnabled(False)
 
     def _connect(self) -> None:
         self.documents.doc_selected.connect(self._on_doc_selected)
+        self.documents.bulk_requested.connect(self.review.bulk)
         self.panel.field_focused.connect(self._on_field_focused)
         self.panel.value_committed.connect(lambda path, value: self.review.commit_value(path, value))
         self.panel.invalid_value.connect(lambda _p, message: self.statusBar().showMessage(message, 6000))
@@ -129,34 +133,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ settings
 
     def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
-        state = s.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        for key, splitter in (
-            ("splitter/main", self.splitter),
-            ("splitter/items", self.panel.items_splitter),
-        ):
-            value = s.value(key)
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                splitter.restoreState(value)
-        if not s.value("viewer/fit_width", True, type=bool):
-            self.viewer.view.set_zoom(s.value("viewer/zoom", 1.0, type=float))
+        restore_window(self)
 
     def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("splitter/main", self.splitter.saveState())
-        s.setValue("splitter/items", self.panel.items_splitter.saveState())
-        s.setValue("viewer/fit_width", self.viewer.view.fit_width)
-        s.setValue("viewer/zoom", self.viewer.view.zoom)
-        s.sync()
+        save_window(self)
 
     def last_folder(self) -> str:
         folder = self.settings.value("folders/last", "")
@@ -167,6 +147,26 @@ class MainWindow(QMainWindow):
         self.settings.setValue("folders/last", str(p if p.is_dir() else p.parent))
 
     # ------------------------------------------------------------------ documents
+
+    def show_selection_menu(self) -> None:
+        """The work on the selected letters (also the list's right-click menu), under the list."""
+        ids = self.documents.selected_ids()
+        if not ids:
+            self.statusBar().showMessage("Select letters in the list first (Shift/Ctrl+click).", 4000)
+            return
+        menu = self.documents.bulk_menu(ids)
+        self.selection_menu = menu
+        menu.popup(self.documents.view.mapToGlobal(self.documents.view.rect().center()))
+
+    def toggle_list(self) -> None:
+        """Fold the documents list away to give the page room, or show it again (Ctrl+L)."""
+        sizes = self.splitter.sizes()
+        if sizes[0] > 0:
+            self._list_width = sizes[0]
+            self.splitter.setSizes([0, sizes[1] + sizes[0], sizes[2]])
+        else:
+            width = getattr(self, "_list_width", 360)
+            self.splitter.setSizes([width, max(320, sizes[1] - width), sizes[2]])
 
     def refresh_documents(self) -> None:
         self.documents.refresh()
@@ -351,6 +351,14 @@ class MainWindow(QMainWindow):
 
     def start_import(self, paths) -> bool:
         return self.files.start_import(paths)
+
+    def open_files(self, paths) -> bool:
+        """Letters from outside (``imrdesk FILE...``, Explorer, a second launch): import, open the first."""
+        from .single_instance import FileOpener
+
+        if getattr(self, "file_opener", None) is None:
+            self.file_opener = FileOpener(self)
+        return self.file_opener.open(paths)
 
     def cancel_import(self) -> None:
         self.files.cancel_import()

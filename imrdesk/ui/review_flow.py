@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from imrdesk.record import check_queue, field_label, findings_at, get_value, panel_order, subject
 from imrdesk.services.review import Change, History, ReviewService
+from imrdesk.store import StoreError
 
 from .plain import shown_as_written
 
@@ -45,7 +46,7 @@ class ReviewFlow(QObject):
     def _run(self, op, *args, path: str | None = None, dialog: bool = False) -> Change | None:
         try:
             change = op(*args)
-        except (ValueError, KeyError) as exc:
+        except (ValueError, KeyError, StoreError) as exc:  # a refused value; a read-only or full database
             self._refused(exc, path, dialog=dialog)
             return None
         if change is not None:
@@ -211,18 +212,56 @@ class ReviewFlow(QObject):
             return
         w.panel.commit_pending()
         reviewed = w.doc_id
-        rows = w.documents.model.rows
-        ids = [r.get("id") for r in rows]
-        start = ids.index(reviewed) + 1 if reviewed in ids else 0
-        waiting = [
-            r.get("id") for r in rows[start:] + rows[:start] if r.get("status") in ("new", "in_review")
-        ]
         self.set_status("reviewed")
         name = (w.record or {}).get("case_number") or "The letter"
-        target = next((d for d in waiting if d != reviewed), None)
+        target = w.documents.next_to_review(reviewed)  # in the list's order, from SQL
         if target is not None:
             w.documents.select_doc(target)
             self._status(f"{name} marked reviewed.", 4000)
         else:
             self._status(f"{name} marked reviewed — that was the last letter to review in this list.", 6000)
         w.documents.refresh()  # a "To review" list lets the reviewed letter go
+
+    # -------------------------------------------------------------- many letters (the list's selection)
+    def bulk(self, action: str, ids: list[int]) -> None:
+        """Work on the letters selected in the list: statuses, flags with a reason, reading again,
+        export, taking out of the dataset and putting back."""
+        w = self.window
+        if not ids:
+            return
+        w.panel.commit_pending()
+        n = len(ids)
+        letters = f"{n} letter{'s' if n != 1 else ''}"
+        try:
+            if action == "reviewed":
+                result = self.service.set_status_many(ids, "reviewed")
+                self._bulk_done(result, f"{len(result.done)} of {letters} marked reviewed")
+            elif action == "flag":
+                reason, ok = QInputDialog.getText(w, "Flag letters", f"Why flag {letters}? (kept as a note)")
+                if ok:
+                    result = self.service.set_status_many(ids, "flagged", reason=reason)
+                    self._bulk_done(result, f"{len(result.done)} of {letters} flagged")
+            elif action == "remove":
+                result = self.service.remove(ids)
+                self._bulk_done(result, f"{letters} removed from the dataset (Removed filter: put back)")
+            elif action == "restore":
+                result = self.service.restore_removed(ids)
+                self._bulk_done(result, f"{letters} put back into the dataset")
+            elif action == "reextract":
+                w.files.reextract(ids)
+            elif action == "export":
+                w.files.export_dialog("xlsx", ids=ids)
+        except (ValueError, KeyError, StoreError) as exc:
+            self._refused(exc, dialog=True)
+
+    def _bulk_done(self, result, text: str) -> None:
+        w = self.window
+        skipped = len(result.skipped)
+        if skipped:
+            text += f"; {skipped} could not be read and stayed as they were"
+        w.documents.refresh()
+        if w.doc_id is not None and w.documents.model.row_of(w.doc_id) < 0:
+            w.close_document()
+        elif w.doc_id is not None:
+            w._reload(w.doc_id)
+        self._status(text + ".", 6000)

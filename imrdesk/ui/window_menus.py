@@ -79,6 +79,17 @@ def build_actions(window: MainWindow) -> None:
         "Mark letter &reviewed and open the next", w.review.mark_reviewed_and_next, ["Ctrl+R"], "check-circle"
     )
     w.act_flag = a("&Flag letter", w.review.toggle_flag, ["Ctrl+Shift+F"], "flag")
+    w.act_selection = a(
+        "&Selected letters…",
+        w.show_selection_menu,
+        ["Ctrl+Shift+M"],
+        "check-circle",
+        "Mark reviewed, flag, read again, export or remove the letters selected in the list",
+    )
+    w.act_toggle_list = a(
+        "Show or hide the &list", w.toggle_list, ["Ctrl+L"], tip="Fold the list away for room"
+    )
+    w.act_filters = a("Filter the &list", w.documents.filters.focus, ["Ctrl+Shift+L"])
     w.act_insights = a(
         "&Insights…",
         w.show_insights,
@@ -137,6 +148,9 @@ def build_menus(window: MainWindow) -> None:
             w.act_letter_tab,
             w.act_items_tab,
             None,
+            w.act_toggle_list,
+            w.act_filters,
+            None,
             w.act_insights,
         ],
     )
@@ -152,6 +166,8 @@ def build_menus(window: MainWindow) -> None:
             None,
             w.act_reviewed,
             w.act_flag,
+            None,
+            w.act_selection,
         ],
     )
     menu("&Help", [w.act_shortcuts, None, w.act_about])

@@ -1,0 +1,200 @@
+"""The filters above the documents table: status, decision, decision dates and reviewer specialty, and the
+reviewer's saved views (named filters kept in the settings)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, replace
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QLineEdit, QVBoxLayout, QWidget
+
+from imrdesk.store import ListQuery
+
+FILTERS = (
+    ("all", "All letters"),
+    ("to_review", "To review"),
+    ("new", "New"),
+    ("in_review", "In review"),
+    ("reviewed", "Reviewed"),
+    ("flagged", "Flagged"),
+    ("findings", "With rule findings"),
+    ("failed", "Failed imports"),
+    ("removed", "Removed from the dataset"),
+)
+DECISIONS = (
+    ("", "Any decision"),
+    ("upheld", "With an upheld item"),
+    ("overturned", "With an overturned item"),
+)
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+VIEWS_KEY = "list/views"
+
+
+def date_bound(text: str, *, end: bool) -> str | None:
+    """``2017``, ``2017-03`` or ``2017-03-09`` as an inclusive ISO bound; None when empty or malformed."""
+    text = text.strip()
+    if not text or not DATE.match(text):
+        return None
+    if len(text) == 4:
+        return f"{text}-12-31" if end else f"{text}-01-01"
+    if len(text) == 7:
+        return f"{text}-31" if end else f"{text}-01"
+    return text
+
+
+class ListFilters(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings: QSettings | None = None
+        self.status = QComboBox(self)
+        self.status.setObjectName("statusFilter")
+        self.status.setAccessibleName("Status filter")
+        for key, label in FILTERS:
+            self.status.addItem(label, key)
+        self.decision = QComboBox(self)
+        self.decision.setAccessibleName("Decision filter")
+        for key, label in DECISIONS:
+            self.decision.addItem(label, key)
+        self.date_from = self._line("From (YYYY-MM-DD)", "Decided on or after")
+        self.date_to = self._line("To", "Decided on or before")
+        self.specialty = self._line("Reviewer specialty", "Words of the reviewer's specialty")
+        self.views = QComboBox(self)
+        self.views.setObjectName("savedViews")
+        self.views.setAccessibleName("Saved views")
+        self.views.setToolTip("Saved views: a named set of filters")
+        self.views.activated.connect(self._on_view)
+
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.status, 3)
+        top.addWidget(self.views, 2)
+        second = QHBoxLayout()
+        second.setSpacing(6)
+        second.addWidget(self.decision, 2)
+        second.addWidget(self.date_from, 2)
+        second.addWidget(self.date_to, 2)
+        third = QHBoxLayout()
+        third.addWidget(self.specialty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addLayout(second)
+        layout.addLayout(third)
+        self.status.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.decision.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self._fill_views()
+
+    def _line(self, placeholder: str, tip: str) -> QLineEdit:
+        line = QLineEdit(self)
+        line.setPlaceholderText(placeholder)
+        line.setToolTip(tip)
+        line.setAccessibleName(tip)
+        line.setClearButtonEnabled(True)
+        line.editingFinished.connect(self.changed.emit)
+        return line
+
+    # -------------------------------------------------------------- the query
+    def query(self, search: str | None, sort: str, descending: bool) -> ListQuery:
+        key = self.status.currentData() or "all"
+        return ListQuery(
+            status="all" if key == "removed" else key,
+            removed=key == "removed",
+            search=search,
+            decision=self.decision.currentData() or None,
+            date_from=date_bound(self.date_from.text(), end=False),
+            date_to=date_bound(self.date_to.text(), end=True),
+            specialty=self.specialty.text().strip() or None,
+            sort=sort,
+            descending=descending,
+        )
+
+    def show_query(self, q: ListQuery) -> None:
+        """Set the widgets to a query (a saved view, or the last one); ``changed`` fires once."""
+        widgets = (self.status, self.decision, self.date_from, self.date_to, self.specialty)
+        for w in widgets:
+            w.blockSignals(True)
+        self.status.setCurrentIndex(max(0, self.status.findData("removed" if q.removed else q.status)))
+        self.decision.setCurrentIndex(max(0, self.decision.findData(q.decision or "")))
+        self.date_from.setText(q.date_from or "")
+        self.date_to.setText(q.date_to or "")
+        self.specialty.setText(q.specialty or "")
+        for w in widgets:
+            w.blockSignals(False)
+        self.changed.emit()
+
+    def set_counts(self, counts: dict[str, int], removed: int | None = None) -> None:
+        for i, (key, label) in enumerate(FILTERS):
+            n = removed if key == "removed" else counts.get(key)
+            self.status.setItemText(i, label if n is None else f"{label}  ({n})")
+
+    # -------------------------------------------------------------- saved views
+    def set_settings(self, settings: QSettings) -> None:
+        self.settings = settings
+        self._fill_views()
+
+    def saved_views(self) -> dict[str, dict]:
+        if self.settings is None:
+            return {}
+        try:
+            views = json.loads(str(self.settings.value(VIEWS_KEY, "{}") or "{}"))
+        except ValueError:
+            return {}
+        return views if isinstance(views, dict) else {}
+
+    def save_view(self, name: str, q: ListQuery) -> None:
+        if self.settings is None or not name.strip():
+            return
+        views = self.saved_views()
+        views[name.strip()] = asdict(replace(q, search=q.search or None))
+        self.settings.setValue(VIEWS_KEY, json.dumps(views))
+        self._fill_views()
+
+    def delete_view(self, name: str) -> None:
+        views = self.saved_views()
+        if views.pop(name, None) is not None and self.settings is not None:
+            self.settings.setValue(VIEWS_KEY, json.dumps(views))
+            self._fill_views()
+
+    def _fill_views(self) -> None:
+        self.views.blockSignals(True)
+        self.views.clear()
+        self.views.addItem("Saved views…", None)
+        for name in sorted(self.saved_views()):
+            self.views.addItem(name, ("load", name))
+        self.views.addItem("Save the current filters…", ("save", ""))
+        if self.saved_views():
+            self.views.addItem("Delete a saved view…", ("delete", ""))
+        self.views.blockSignals(False)
+
+    view_loaded = Signal(object)  # the ListQuery of a saved view (the list applies it, search included)
+    save_requested = Signal()
+
+    def _on_view(self, index: int) -> None:
+        what = self.views.itemData(index)
+        self.views.setCurrentIndex(0)
+        if not what:
+            return
+        action, name = what
+        if action == "load":
+            data = self.saved_views().get(name) or {}
+            fields = {k: v for k, v in data.items() if k in ListQuery.__dataclass_fields__}
+            self.view_loaded.emit(ListQuery(**fields))
+        elif action == "save":
+            self.save_requested.emit()
+        elif action == "delete":
+            names = sorted(self.saved_views())
+            name, ok = QInputDialog.getItem(self, "Delete a saved view", "View:", names, 0, False)
+            if ok and name:
+                self.delete_view(name)
+
+    def ask_name(self) -> str:
+        name, ok = QInputDialog.getText(self, "Save the current filters", "Name of the view:")
+        return name.strip() if ok else ""
+
+    def focus(self) -> None:
+        self.status.setFocus(Qt.FocusReason.ShortcutFocusReason)

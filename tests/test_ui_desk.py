@@ -1,0 +1,158 @@
+"""The review desk's list, driven as a reviewer drives it: a sortable table over SQL, filters and saved
+views, work on a multi-selection, letters taken out and put back, and the window reopening where it was."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
+
+from imrdesk.extract import extract  # noqa: E402
+from imrdesk.store import Store  # noqa: E402
+from imrdesk.ui.app import configure  # noqa: E402
+from imrdesk.ui.main_window import MainWindow  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTERS = sorted((ROOT / "tests" / "fixtures" / "pdf").glob("*.pdf"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _app_style(qapp):
+    configure(qapp)
+
+
+@pytest.fixture
+def desk(qtbot, tmp_path):
+    """``desk()`` -> a shown window on a database of the fixture letters, settings in tmp_path."""
+    db = tmp_path / "imrdesk.db"
+    if not db.exists():
+        with Store(db) as store:
+            for path in LETTERS:
+                store.add_record(extract(path), path.read_bytes(), source_path=str(path))
+
+    def factory() -> MainWindow:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(db, settings, import_options={"workers": 1})
+        qtbot.addWidget(window)
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return factory
+
+
+def _select_rows(window: MainWindow, rows: list[int]) -> None:
+    view = window.documents.view
+    model = window.documents.model
+    view.selectionModel().clearSelection()
+    for r in rows:
+        view.selectionModel().select(
+            model.index(r, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+
+def test_clicking_a_column_header_sorts_the_letters(desk):
+    window = desk()
+    docs = window.documents
+    head = docs.view.horizontalHeader()
+    column = 1  # Decided
+    QTest.mouseClick(head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5))
+    dates = [docs.model.rows[n].get("decision_date") or "" for n in range(docs.model.rowCount())]
+    assert docs.sort_key == "decided" and dates in (sorted(dates), sorted(dates, reverse=True))
+    first = dates
+    QTest.mouseClick(head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5))
+    dates = [docs.model.rows[n].get("decision_date") or "" for n in range(docs.model.rowCount())]
+    assert dates == list(reversed(first)) or dates == sorted(dates, reverse=docs.descending)
+    assert docs.model.rowCount() == len(LETTERS)
+
+
+def test_marking_a_selection_reviewed_and_flagging_it_with_a_reason(desk, monkeypatch):
+    window = desk()
+    docs = window.documents
+    _select_rows(window, [0, 2, 3])
+    chosen = docs.selected_ids()
+    assert len(chosen) == 3
+    docs.bulk_requested.emit("reviewed", chosen)
+    with Store(window.db_path) as store:
+        assert {store.review_status(i) for i in chosen} == {"reviewed"}
+    assert "3 of 3 letters marked reviewed" in window.statusBar().currentMessage()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("check the dates", True))
+    docs.bulk_requested.emit("flag", chosen[:2])
+    with Store(window.db_path) as store:
+        assert [store.review_status(i) for i in chosen] == ["flagged", "flagged", "reviewed"]
+        assert store.notes(chosen[0])[-1]["text"] == "Flagged: check the dates"
+    docs.filter.setCurrentIndex(docs.filter.findData("flagged"))
+    assert docs.doc_ids() == chosen[:2]
+    assert "(2)" in docs.filter.itemText(docs.filter.findData("flagged"))
+
+
+def test_removed_letters_leave_the_list_and_come_back(desk):
+    window = desk()
+    docs = window.documents
+    before = docs.doc_ids()
+    _select_rows(window, [1, 2])
+    gone = docs.selected_ids()
+    menu = docs.bulk_menu(gone)
+    remove = next(a for a in menu.actions() if a.text() == "Remove from the dataset")
+    remove.trigger()
+    assert docs.doc_ids() == [i for i in before if i not in gone]
+    assert "removed from the dataset" in window.statusBar().currentMessage()
+    docs.filter.setCurrentIndex(docs.filter.findData("removed"))
+    assert docs.doc_ids() == gone
+    menu = docs.bulk_menu(gone)
+    assert "Remove from the dataset" not in [a.text() for a in menu.actions()]
+    next(a for a in menu.actions() if a.text() == "Put back into the dataset").trigger()
+    docs.filter.setCurrentIndex(docs.filter.findData("all"))
+    assert docs.doc_ids() == before
+
+
+def test_saved_views_and_reopening_where_the_reviewer_left(desk, monkeypatch):
+    window = desk()
+    docs = window.documents
+    docs.filters.decision.setCurrentIndex(docs.filters.decision.findData("overturned"))
+    docs.filters.date_from.setText("2017")
+    docs.filters.date_from.editingFinished.emit()
+    overturned = docs.doc_ids()
+    assert overturned and len(overturned) < len(LETTERS)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Overturned in 2017", True))
+    docs.filters.save_requested.emit()
+    docs.filters.decision.setCurrentIndex(0)
+    docs.filters.date_from.setText("")
+    docs.filters.date_from.editingFinished.emit()
+    assert len(docs.doc_ids()) == len(LETTERS)
+    views = docs.filters.views
+    views.activated.emit(views.findText("Overturned in 2017"))
+    assert docs.doc_ids() == overturned and docs.filters.date_from.text() == "2017-01-01"
+    docs.select_doc(overturned[-1])
+    assert window.doc_id == overturned[-1]
+    window.close()
+
+    again = desk()
+    assert again.documents.doc_ids() == overturned and again.doc_id == overturned[-1]
+    saved = json.loads(str(again.settings.value("list/views")))
+    assert saved["Overturned in 2017"]["decision"] == "overturned"
+
+
+def test_the_list_folds_away_and_export_takes_the_selection(desk, monkeypatch, qtbot, tmp_path):
+    window = desk()
+    width = window.splitter.sizes()[0]
+    window.act_toggle_list.trigger()
+    assert window.splitter.sizes()[0] == 0
+    window.act_toggle_list.trigger()
+    assert window.splitter.sizes()[0] == width
+    _select_rows(window, [0, 1])
+    chosen = window.documents.selected_ids()
+    target = tmp_path / "selection.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "JSON files (*.json)"))
+    window.documents.bulk_requested.emit("export", chosen)
+    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=30000)
+    assert [r["id"] for r in json.loads(target.read_text(encoding="utf-8"))] == chosen
