@@ -148,9 +148,14 @@ def test_hanging_and_crashing_letters_are_isolated(tmp_path, corpus_pdfs, monkey
             assert rows[name]["status"] == "new" and rows[name]["items"] > 0
     _assert_whole_letters(db)
 
-    # re-importing without the faults reads the timed-out and crashed letters again
+    # re-importing does not read the timed-out and crashed letters again (each would cost its time limit
+    # on every import of the folder): they are reported as failed, unless asked
     monkeypatch.delenv("IMRDESK_TEST_FAULT")
-    s2 = import_paths(db, files, workers=2, timeout=60)
+    again = import_paths(db, files, workers=2, timeout=60)
+    assert again["imported"] == 0 and again["duplicates"] == len(ok)
+    assert {Path(f).name for f, _, _ in again["failed"]} == set(names) - ok
+    assert all("--retry-failed" in msg for _, _, msg in again["failed"])
+    s2 = import_paths(db, files, workers=2, timeout=60, retry_failed=True)
     assert s2["imported"] == len(names) - len(ok) and s2["duplicates"] == len(ok) and not s2["failed"]
     with Store(db) as store:
         assert all(r["status"] == "new" and r["error"] is None for r in store.list_documents())

@@ -13,7 +13,9 @@ def register(subparsers) -> None:
         help="import letters (PDF or .txt files, or folders) into the database",
         description="Import IMR letters into the database. Folders are searched recursively for .pdf and "
         ".txt files. Each letter is read in a separate process with a time limit; a letter that cannot be "
-        "read is stored as a failure and the others go on. Letters already in the database are skipped.",
+        "read is stored as a failure and the others go on. Letters already in the database are skipped; "
+        "letters that timed out or crashed at an earlier import are reported, and read again only with "
+        "--retry-failed.",
         epilog="Exit status: 0 when every letter was imported or already present, 1 when some failed "
         "(the others are stored), 130 when interrupted (letters finished so far are stored).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -28,6 +30,12 @@ def register(subparsers) -> None:
         "--reextract",
         action="store_true",
         help="read letters that are already stored again (after an upgrade); corrections are kept",
+    )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="read again the letters an earlier import stored as timed out or crashed (by default they are "
+        "reported, not read again)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_import)
@@ -66,6 +74,7 @@ def cmd_import(args) -> int:
             progress=bar,
             cancel=cancel,
             reextract=args.reextract,
+            retry_failed=args.retry_failed,
         )
 
     return run_batch(args, run)

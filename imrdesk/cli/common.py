@@ -7,6 +7,7 @@ Nothing heavy is imported here at module level (the store pulls in sqlite_utils)
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -22,6 +23,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # some letters failed (the others are stored), or nothing matched
 EXIT_ERROR = 2  # a usage or environment error: nothing was done
 EXIT_INTERRUPTED = 130  # Ctrl-C: the letters finished so far are stored
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (`| head`); what a shell reports for SIGPIPE
 
 DB_HELP = "database file (default: IMRDESK_DB or the user data folder)"
 
@@ -58,6 +60,27 @@ def open_store(args) -> Store:
     from ..store import Store
 
     return Store(db_path(args))
+
+
+def run_command(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """Run a command; when whoever reads its output stops reading (``imrdesk search … | head -1``), end
+    quietly instead of with a BrokenPipeError traceback."""
+    try:
+        return int(func(args) or 0)
+    except BrokenPipeError:
+        return output_closed()
+
+
+def output_closed() -> int:
+    """The reader of stdout went away: point stdout at the null device (so the interpreter's last flush
+    of the lost output fails no more) and return the exit status for it."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def write_line(text: str = "") -> None:

@@ -11,7 +11,19 @@ from pathlib import Path
 
 from ..record.registry import REVIEW_THRESHOLD  # the review threshold lives in the field registry
 from . import rules
-from .document import MAX_BYTES, MAX_PAGES, TEXT_GRID, Document, LoadError, decode_text, load_pdf, load_text
+from .document import (
+    MAX_BYTES,
+    MAX_PAGES,
+    TEXT_GRID,
+    Document,
+    LoadError,
+    decode_text,
+    load_pdf,
+    load_text,
+    read_letter_file,
+    text_encoding,
+    too_large_message,
+)
 from .letter import empty_record, parse_document
 
 __all__ = [
@@ -41,11 +53,14 @@ def load(data: bytes, name: str, *, max_pages: int = MAX_PAGES) -> Document:
         raise LoadError("empty", "The file is empty.")
     if data.lstrip()[:5] == b"%PDF-" or (not is_text_name(name) and b"%PDF-" in data[:1024]):
         return load_pdf(data, max_pages=max_pages)
-    if is_text_name(name):
-        return load_text(decode_text(data), max_pages=max_pages)
-    if b"\x00" in data[:4096]:
+    encoding, _bom = text_encoding(data)
+    wide = encoding.startswith(("utf-16", "utf-32"))  # its NUL bytes are characters' high bytes
+    if not is_text_name(name) and not wide and b"\x00" in data[:4096]:
         raise LoadError("corrupt", "This file is neither a PDF nor a text letter.")
-    return load_text(decode_text(data), max_pages=max_pages)
+    text = decode_text(data)
+    if not text.strip():
+        raise LoadError("empty", "The file holds no text.")
+    return load_text(text, max_pages=max_pages)
 
 
 def _record(name: str, sha256: str | None, pages: int, fields: dict, error: dict | None) -> dict:
@@ -65,28 +80,42 @@ def extract(
     max_bytes: int = MAX_BYTES,
     max_pages: int = MAX_PAGES,
 ) -> dict:
-    """Extract one letter. ``source`` is a path or the file's bytes (then give ``name``)."""
+    """Extract one letter. ``source`` is a path or the file's bytes (then give ``name``).
+
+    Never raises, whatever the input: a file that cannot be read, is not a regular file, is damaged in any
+    way, is over a limit (bytes, pages, decompressed bytes, text line length) or trips up a parser comes
+    back as an error record. Only a MemoryError of the process itself is reported as such (``too_large``),
+    since a bounded worker's memory limit is what raises it."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
         try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                return error_record(name, None, "too_large", _too_large(size, max_bytes))
-            data = path.read_bytes()
-        except OSError as exc:
-            return error_record(name, None, "corrupt", f"The file cannot be read: {exc.strerror or exc}.")
+            data = read_letter_file(path, max_bytes=max_bytes)
+        except LoadError as exc:
+            return error_record(name, None, exc.code, exc.message)
     else:
         data = bytes(source)
         name = name or "letter"
     sha = hashlib.sha256(data).hexdigest()
     if len(data) > max_bytes:
-        return error_record(name, sha, "too_large", _too_large(len(data), max_bytes))
+        return error_record(name, sha, "too_large", too_large_message(len(data), max_bytes))
     try:
         doc = load(data, name, max_pages=max_pages)
     except LoadError as exc:
         return error_record(name, sha, exc.code, exc.message, exc.pages)
-    return extract_document(doc, name, sha)
+    except MemoryError:
+        return error_record(name, sha, "too_large", OUT_OF_MEMORY)
+    except RecursionError:
+        return error_record(name, sha, "corrupt", "The file's structure is nested too deeply to be read.")
+    except Exception as exc:  # any other way a damaged file can break a reader is still a damaged file
+        return error_record(name, sha, "corrupt", f"This file cannot be read ({type(exc).__name__}).")
+    try:
+        return extract_document(doc, name, sha)
+    except MemoryError:
+        return error_record(name, sha, "too_large", OUT_OF_MEMORY)
+
+
+OUT_OF_MEMORY = "Reading this letter needed more memory than a letter may use; it was not read."
 
 
 def extract_document(doc: Document, name: str, sha: str) -> dict:
@@ -117,8 +146,12 @@ def extract_document(doc: Document, name: str, sha: str) -> dict:
             "message": "This does not look like an IMR Final Determination letter (no IMR headings or decisions found).",
         }
     rec = _record(name, sha, doc.pages, fields, error)
-    return rules.apply(rec)
-
-
-def _too_large(size: int, limit: int) -> str:
-    return f"The file is {size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are not imported."
+    try:
+        return rules.apply(rec)
+    except Exception as exc:  # a rule bug must not lose the letter: its values without findings
+        rec["findings"] = []
+        rec["error"] = error or {
+            "code": "crashed",
+            "message": f"The validation rules failed on this letter ({type(exc).__name__}: {exc}).",
+        }
+        return rec

@@ -8,15 +8,25 @@ provenance, paragraph detection and highlighting work the same way for both kind
 
 from __future__ import annotations
 
+import codecs
 import io
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import median
 
-# Limits that keep one hostile file from exhausting the machine (overridable by callers).
-MAX_BYTES = 50 * 1024 * 1024
+from .inflate import DecodeLimit, decode_budget
+
+# Limits that keep one hostile file from exhausting the machine (overridable by callers). A real letter is
+# 2-10 pages, 30-150 kB as a PDF whose streams decompress to well under 1 MB, and 10-40 kB as text.
+MAX_BYTES = 50 * 1024 * 1024  # a file
 MAX_PAGES = 200
+MAX_DECODED_BYTES = 32 * 1024 * 1024  # everything a PDF's streams decompress to, together
+MAX_TEXT_BYTES = 8 * 1024 * 1024  # a text letter
+MAX_LINE_CHARS = 20_000  # one line of a text letter (a long paragraph is ~3,000)
 
 
 @dataclass(frozen=True)
@@ -116,17 +126,41 @@ def normalize(text: str) -> str:
 # --------------------------------------------------------------------------------------------- PDF
 
 
-def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
-    """Read a PDF's text layer into lines of words. Raises :class:`LoadError` with a contract code."""
+def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES, max_decoded: int = MAX_DECODED_BYTES) -> Document:
+    """Read a PDF's text layer into lines of words. Raises :class:`LoadError` with a contract code.
+
+    Its streams may decompress to ``max_decoded`` bytes in all (``too_large`` beyond)."""
+    with decode_budget(max_decoded) as budget:
+        try:
+            return _load_pdf(data, max_pages)
+        except DecodeLimit:
+            pass
+        except LoadError:
+            if not budget.exceeded:
+                raise
+    # over the budget, whether pdfminer let the DecodeLimit through or swallowed it and went on
+    raise LoadError(
+        "too_large",
+        f"The PDF's contents decompress to more than {max_decoded // (1 << 20)} MB (a letter's to under 1 MB); "
+        "it was not read further.",
+    )
+
+
+def _inner(exc: BaseException) -> BaseException:
+    """pdfplumber wraps pdfminer's exceptions: the one that happened."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+
+
+def _load_pdf(data: bytes, max_pages: int) -> Document:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data), password="")
     except Exception as exc:  # pdfminer raises many types for broken files; pdfplumber wraps them
-        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-        if isinstance(inner, MemoryError):
-            raise inner from None  # the machine ran out, not the file: the importer reports "crashed"
+        inner = _inner(exc)
+        if isinstance(inner, (MemoryError, DecodeLimit)):
+            raise inner from None  # out of memory: the caller says so; over the budget: too_large
         if isinstance(inner, PDFPasswordIncorrect):
             raise LoadError(
                 "encrypted", "This PDF is protected by a password; imrdesk cannot open it."
@@ -141,9 +175,11 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
             raise LoadError(
                 "encrypted", "This PDF is protected by a password; imrdesk cannot open it."
             ) from None
-        except MemoryError:
+        except (MemoryError, DecodeLimit):
             raise
         except Exception as exc:
+            if isinstance(_inner(exc), (MemoryError, DecodeLimit)):
+                raise _inner(exc) from None
             raise LoadError("corrupt", f"The PDF's page tree is damaged ({type(exc).__name__}).") from None
         if n_pages == 0:
             raise LoadError("empty", "The PDF has no pages.")
@@ -159,9 +195,11 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
             try:
                 sizes.append((float(page.width), float(page.height)))
                 raw = page.extract_words(extra_attrs=["fontname"], keep_blank_chars=False)
-            except MemoryError:
+            except (MemoryError, DecodeLimit):
                 raise
             except Exception as exc:
+                if isinstance(_inner(exc), (MemoryError, DecodeLimit)):
+                    raise _inner(exc) from None
                 raise LoadError(
                     "corrupt",
                     f"Page {number} of the PDF cannot be read ({type(exc).__name__}).",
@@ -186,7 +224,12 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
                 )
             page_words.append(words)
     finally:
-        pdf.close()
+        # Closing walks the pages again to free them; on a damaged file that can raise too, and must not
+        # replace the error that brought us here (nor turn a read file into a failure).
+        try:
+            pdf.close()
+        except Exception:
+            pass
     lines = []
     for words in page_words:
         lines.extend(_group_lines(words))
@@ -264,18 +307,82 @@ def _mark_paragraphs(lines: list[Line]) -> None:
 # -------------------------------------------------------------------------------------------- text
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def text_encoding(data: bytes) -> tuple[str, int]:
+    """(encoding, bytes of byte-order mark to skip) of a text letter: a byte-order mark says it; UTF-16
+    without one shows as NUL bytes in every other position of English text; else UTF-8 when it decodes,
+    else Windows-1252 (what older Windows editors wrote), else Latin-1 (every byte is a character)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            if encoding.startswith("utf-32") and len(data) % 4:
+                continue  # "FF FE 00 00" that is not UTF-32: UTF-16 LE whose first character is NUL
+            return encoding, len(bom)
+    sample = data[:4096]
+    if len(sample) >= 4:
+        even, odd = sample[0::2], sample[1::2]
+        # English in UTF-16: nearly every high byte is zero, nearly no low byte is
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le", 0
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be", 0
+    try:
+        data.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "cp1252", 0
+    except UnicodeDecodeError:
+        return "latin-1", 0
+
+
 def decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    """A text letter's characters, whatever it was saved as (see :func:`text_encoding`). Never raises:
+    a character that is not valid in the detected encoding becomes U+FFFD."""
+    encoding, skip = text_encoding(data)
+    return data[skip:].decode(encoding, errors="replace")
 
 
-def load_text(text: str, *, max_pages: int = MAX_PAGES) -> Document:
-    """Lay a plain-text letter out on virtual monospace pages (one source line per grid row)."""
+def _longest_line(text: str) -> tuple[int, int]:
+    """(length, 1-based number) of the longest line, without splitting a huge text into copies."""
+    longest, number, start, line = 0, 0, 0, 0
+    for match in re.finditer(r"\r\n|[\n\r\f]", text):
+        line += 1
+        if match.start() - start > longest:
+            longest, number = match.start() - start, line
+        start = match.end()
+    if len(text) - start > longest:
+        longest, number = len(text) - start, line + 1
+    return longest, number
+
+
+def load_text(
+    text: str, *, max_pages: int = MAX_PAGES, max_chars: int = MAX_TEXT_BYTES, max_line: int = MAX_LINE_CHARS
+) -> Document:
+    """Lay a plain-text letter out on virtual monospace pages (one source line per grid row). A text over
+    ``max_chars`` characters, or with a line over ``max_line``, is ``too_large`` (read in bounded time)."""
     grid = TEXT_GRID
+    if len(text) > max_chars:
+        raise LoadError(
+            "too_large",
+            f"The text has {len(text):,} characters; text letters over {max_chars:,} are not imported.",
+        )
+    longest, number = _longest_line(text)
+    if longest > max_line:
+        raise LoadError(
+            "too_large",
+            f"Line {number} of the text has {longest:,} characters; a letter's lines are under "
+            f"{max_line:,}, so this is not read as one.",
+        )
     text = normalize(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n"))
     rows = text.split("\n")
     n_pages = max(1, -(-len(rows) // grid.rows_per_page))
@@ -307,3 +414,71 @@ def load_text(text: str, *, max_pages: int = MAX_PAGES) -> Document:
     widest = max((len(row.expandtabs(4)) for row in rows), default=0)
     width = max(grid.width, 2 * grid.margin + widest * grid.char_width)
     return Document("txt", [(width, grid.height)] * n_pages, lines, raw_text=text)
+
+
+# -------------------------------------------------------------------------------------------- files
+
+_NOT_FILES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_a_file(mode: int) -> str | None:
+    """What a path is when it is not a regular file ("a named pipe (FIFO)", …), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _NOT_FILES if test(mode)), "not a regular file")
+
+
+def read_letter_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a letter on disk, read only when it is a regular file of at most ``max_bytes``.
+
+    A FIFO would block the reader forever and ``/dev/zero`` never ends: what is not a regular file is
+    refused from its ``stat`` without being opened. The file is then opened without blocking and checked
+    again (it may have been swapped meanwhile), and never more than ``max_bytes`` + 1 bytes are read.
+    Raises :class:`LoadError` (``corrupt`` when it cannot be read, ``too_large``)."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise LoadError(
+                "corrupt",
+                f"The file cannot be read: it is a link to {os.readlink(path)}, which does not exist.",
+            ) from None
+        raise LoadError("corrupt", "The file cannot be read: it does not exist.") from None
+    except OSError as exc:
+        raise LoadError("corrupt", f"The file cannot be read: {exc.strerror or exc}.") from None
+    what = not_a_file(info.st_mode)
+    if what:
+        raise LoadError("corrupt", f"This is {what}, not a file; only regular files are read.")
+    if info.st_size > max_bytes:
+        raise LoadError("too_large", too_large_message(info.st_size, max_bytes))
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
+    )
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise LoadError("corrupt", f"The file cannot be read: {exc.strerror or exc}.") from None
+    try:
+        what = not_a_file(os.fstat(fd).st_mode)
+        if what:
+            raise LoadError("corrupt", f"This is {what}, not a file; only regular files are read.")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise LoadError("corrupt", f"The file cannot be read: {exc.strerror or exc}.") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew since its stat
+        raise LoadError("too_large", too_large_message(len(data), max_bytes))
+    return data
+
+
+def too_large_message(size: int, limit: int) -> str:
+    return f"The file is {size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are not imported."

@@ -1,21 +1,27 @@
-"""The extraction worker: a separate process the importer starts ('spawn'), one letter at a time.
+"""The extraction worker: a separate process the reader pool starts ('spawn'), one letter at a time.
 
-Protocol on its pipe: it sends ``("ready", pid)`` once the extractor is loaded; then for each
-``(seq, name, data)`` it receives it answers ``("result", seq, record)`` or, when extraction itself blew up
-(e.g. out of memory), ``("failed", seq, code, message)`` and exits so that the next letter gets a fresh
-process. ``None`` asks it to exit. It also exits by itself when the importing process disappears.
+Protocol on its pipe, whole messages of bytes (``send_bytes``), never pickles: it sends
+``{"kind": "ready", "pid"}`` once the extractor is loaded; each request is a 4-byte big-endian length, a
+JSON header ``{"op": "read", "seq", "name"}`` and the letter's bytes, answered by
+``{"kind": "result", "seq", "record"}`` or, when extraction itself blew up (e.g. out of memory),
+``{"kind": "failed", "seq", "code", "message"}``, after which it exits so that the next letter gets a fresh
+process. ``{"op": "stop"}`` asks it to exit. It also exits by itself when the parent process disappears.
+Its memory is limited: an address-space limit on POSIX, a Job object on Windows.
 
 Test hook (documented, used by the test suite to prove the isolation is real): the environment variable
 ``IMRDESK_TEST_FAULT`` holds ``;``-separated ``kind:filename`` entries. When this worker is given a letter
 with that file name it misbehaves for real before extracting it: ``hang`` (sleeps forever), ``crash``
 (segmentation fault), ``exit`` (``os._exit(3)``), ``oom`` (allocates past the worker's memory limit, so a
-real MemoryError is raised). Nothing reads the variable outside this worker.
+real MemoryError is raised), ``pickle`` (answers with a pickle instead of JSON, as a worker taken over by a
+hostile file might: the parent must not load it). Nothing reads the variable outside this worker.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import struct
 import sys
 import threading
 import time
@@ -27,7 +33,7 @@ def parse_faults(spec: str) -> dict[str, str]:
     faults = {}
     for entry in (spec or "").split(";"):
         kind, sep, name = entry.strip().partition(":")
-        if sep and kind in ("hang", "crash", "exit", "oom") and name:
+        if sep and kind in ("hang", "crash", "exit", "oom", "pickle") and name:
             faults[name] = kind
     return faults
 
@@ -72,24 +78,130 @@ def _watch_parent() -> None:
     threading.Thread(target=run, name="imrdesk-parent-watch", daemon=True).start()
 
 
-def _limit_memory(memory_limit_mb: int | None) -> None:
+def limit_memory(memory_limit_mb: int | None) -> bool:
+    """Cap this process's memory at ``memory_limit_mb``: an allocation past it fails (MemoryError in
+    Python, an abort in a library) instead of the machine swapping. True when a limit is in force."""
     if not memory_limit_mb:
-        return
+        return False
+    limit = int(memory_limit_mb) * 1024 * 1024
+    if sys.platform == "win32":
+        return _limit_memory_windows(limit)
     try:
         import resource
-    except ImportError:  # Windows: no address-space limit
-        return
-    limit = int(memory_limit_mb) * 1024 * 1024
+    except ImportError:
+        return False
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        return True
     except (ValueError, OSError):
-        pass
+        return False
+
+
+_JOB_HANDLE = None  # kept open for the life of the process (the job's limits hold while it exists)
+
+
+def _limit_memory_windows(limit: int) -> bool:
+    """Put this process in a new Windows Job object with a per-process committed-memory limit.
+
+    Windows has no RLIMIT_AS; a Job object's JOB_OBJECT_LIMIT_PROCESS_MEMORY makes every allocation past
+    the limit fail. A process may put itself in a job (nested jobs: Windows 8 and later). Any failure
+    leaves the process without a limit (the wall-clock limit still applies) and returns False."""
+    import ctypes
+    from ctypes import wintypes
+
+    class IoCounters(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_ulonglong)
+            for name in (
+                "ReadOperationCount",
+                "WriteOperationCount",
+                "OtherOperationCount",
+                "ReadTransferCount",
+                "WriteTransferCount",
+                "OtherTransferCount",
+            )
+        ]
+
+    class BasicLimits(ctypes.Structure):  # JOBOBJECT_BASIC_LIMIT_INFORMATION
+        _fields_ = [
+            ("PerProcessUserTimeLimit", ctypes.c_int64),  # LARGE_INTEGER
+            ("PerJobUserTimeLimit", ctypes.c_int64),
+            ("LimitFlags", wintypes.DWORD),
+            ("MinimumWorkingSetSize", ctypes.c_size_t),
+            ("MaximumWorkingSetSize", ctypes.c_size_t),
+            ("ActiveProcessLimit", wintypes.DWORD),
+            ("Affinity", ctypes.c_size_t),  # ULONG_PTR
+            ("PriorityClass", wintypes.DWORD),
+            ("SchedulingClass", wintypes.DWORD),
+        ]
+
+    class ExtendedLimits(ctypes.Structure):  # JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+        _fields_ = [
+            ("BasicLimitInformation", BasicLimits),
+            ("IoInfo", IoCounters),
+            ("ProcessMemoryLimit", ctypes.c_size_t),
+            ("JobMemoryLimit", ctypes.c_size_t),
+            ("PeakProcessMemoryUsed", ctypes.c_size_t),
+            ("PeakJobMemoryUsed", ctypes.c_size_t),
+        ]
+
+    job_object_extended_limit_information = 9
+    job_object_limit_process_memory = 0x00000100
+    global _JOB_HANDLE
+    try:
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.CreateJobObjectW.argtypes = [ctypes.c_void_p, wintypes.LPCWSTR]
+        kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+        kernel32.SetInformationJobObject.argtypes = [
+            wintypes.HANDLE,
+            ctypes.c_int,
+            ctypes.c_void_p,
+            wintypes.DWORD,
+        ]
+        kernel32.SetInformationJobObject.restype = wintypes.BOOL
+        kernel32.GetCurrentProcess.argtypes = []
+        kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+        kernel32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
+        kernel32.AssignProcessToJobObject.restype = wintypes.BOOL
+        kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
+        kernel32.CloseHandle.restype = wintypes.BOOL
+
+        job = kernel32.CreateJobObjectW(None, None)
+        if not job:
+            return False
+        info = ExtendedLimits()
+        info.BasicLimitInformation.LimitFlags = job_object_limit_process_memory
+        info.ProcessMemoryLimit = limit
+        ok = kernel32.SetInformationJobObject(
+            job, job_object_extended_limit_information, ctypes.byref(info), ctypes.sizeof(info)
+        ) and kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess())
+        if not ok:
+            kernel32.CloseHandle(job)
+            return False
+        _JOB_HANDLE = job
+        return True
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
+def _send(conn, message: dict) -> None:
+    conn.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+
+
+def read_request(raw: bytes) -> tuple[dict, bytes]:
+    """A request from the parent: (its JSON header, the letter's bytes)."""
+    (size,) = struct.unpack(">I", raw[:4])
+    header = json.loads(raw[4 : 4 + size].decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("the request header is not an object")
+    return header, raw[4 + size :]
 
 
 def main(conn, memory_limit_mb: int | None = None) -> None:
+    """The worker's life: load the extractor, answer requests until told to stop or the pipe closes."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
     except (ValueError, OSError):
@@ -101,33 +213,57 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     logging.getLogger("pdfplumber").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
-    from imrdesk.extract import extract
+    from imrdesk.extract import OUT_OF_MEMORY, extract
+    from imrdesk.extract.document import MAX_BYTES
 
-    _limit_memory(memory_limit_mb)
+    limit_memory(memory_limit_mb)
     faults = parse_faults(os.environ.get(FAULT_ENV, ""))
-    conn.send(("ready", os.getpid()))
+    _send(conn, {"kind": "ready", "pid": os.getpid()})
     while True:
         try:
-            msg = conn.recv()
-        except (EOFError, OSError):
+            header, data = read_request(conn.recv_bytes(MAX_BYTES + 64 * 1024))
+        except (EOFError, OSError, ValueError, struct.error):
             return
-        if msg is None:
+        if header.get("op") != "read":
             return
-        seq, name, data = msg
+        seq, name = header.get("seq"), str(header.get("name") or "letter")
         reply = None
         try:
+            if faults.get(name) == "pickle":
+                import pickle
+
+                conn.send_bytes(pickle.dumps(("result", seq, {"file": name, "error": None})))
+                continue
             if name in faults:
                 _misbehave(faults[name], memory_limit_mb)
-            reply = ("result", seq, extract(data, name=name))
+            record = extract(data, name=name)
+            reply = {"kind": "result", "seq": seq, "record": record}
+            if (record.get("error") or {}).get("message") == OUT_OF_MEMORY:
+                reply = {
+                    "kind": "failed",
+                    "seq": seq,
+                    "code": "crashed",
+                    "message": "Reading this letter ran out of memory.",
+                }
         except MemoryError:
-            reply = ("failed", seq, "crashed", "Reading this letter ran out of memory.")
+            reply = {
+                "kind": "failed",
+                "seq": seq,
+                "code": "crashed",
+                "message": "Reading this letter ran out of memory.",
+            }
         except BaseException as exc:  # an extractor bug must cost one letter, not the batch
-            reply = ("failed", seq, "crashed", f"Reading this letter failed ({type(exc).__name__}: {exc}).")
-        data = None
+            reply = {
+                "kind": "failed",
+                "seq": seq,
+                "code": "crashed",
+                "message": f"Reading this letter failed ({type(exc).__name__}: {exc}).",
+            }
+        data = record = None
         try:
-            conn.send(reply)
-        except (OSError, ValueError, MemoryError):
+            _send(conn, reply)
+        except (OSError, ValueError, MemoryError, TypeError):
             return
-        if reply[0] == "failed":
+        if reply["kind"] == "failed":  # memory may be fragmented or a library's state broken: start afresh
             sys.stdout.flush()
             return

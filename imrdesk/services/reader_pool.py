@@ -1,0 +1,392 @@
+"""Reading letters in bounded worker processes: the loop the import, the re-extraction and the ``extract``
+command share (no Qt, no database here).
+
+Extraction runs in a small pool of worker processes started with 'spawn' (safe from a GUI thread, the same
+on every platform). Each letter has a wall-clock limit; a worker that hangs is killed (``timeout``), one
+that dies (a segfault, ``os._exit``, out of memory) is replaced (``crashed``), and the pool goes on with the
+next letter. Workers have a memory limit (an address-space limit on POSIX, a Job object on Windows) and are
+recycled every ``max_tasks`` letters, so a long batch keeps a flat memory profile.
+
+Nothing crosses the process boundary as a pickle: the parent sends a JSON header and the letter's bytes,
+the worker answers JSON (see :mod:`extract_worker`), and the parent checks what it gets is a record before
+using it. A worker taken over by a hostile file can therefore send wrong values, never code to run.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import signal
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Protocol
+
+from ..extract import ERROR_CODES
+from . import extract_worker
+
+STARTUP_TIMEOUT = 120.0  # a worker that cannot load the extractor in this time is given up
+MAX_STARTUP_FAILURES = 3
+CANCEL_GRACE = 3.0  # seconds letters already being read get to finish after a cancel
+MAX_REPLY_BYTES = 64 * 1024 * 1024  # a record is a few hundred kB; anything longer is not one
+MAX_MESSAGE_CHARS = 2000
+
+
+@dataclass
+class Job:
+    """One letter to read: its bytes and how to name it."""
+
+    name: str
+    label: str  # how the letter is named in reports (the path as given, or the stored file name)
+    data: bytes
+    sha: str
+    source_path: str | None = None
+    replace: bool = False  # a stored letter read again
+
+
+class Outcomes(Protocol):
+    """Where the pool delivers what became of each letter (called in the pool's thread)."""
+
+    def record(self, job: Job, record: dict) -> None: ...
+
+    def failed(self, job: Job, code: str, message: str) -> None: ...
+
+
+# ------------------------------------------------------------------------------ the wire
+
+
+def job_message(seq: int, job: Job) -> bytes:
+    """Parent -> worker: a length-prefixed JSON header, then the letter's bytes."""
+    header = json.dumps({"op": "read", "seq": seq, "name": job.name}).encode()
+    return struct.pack(">I", len(header)) + header + job.data
+
+
+STOP_MESSAGE = struct.pack(">I", 13) + b'{"op":"stop"}'
+
+
+def parse_reply(raw: bytes) -> dict:
+    """A worker's answer, checked: ``{"kind": "ready"}``, ``{"kind": "result", "seq", "record"}`` or
+    ``{"kind": "failed", "seq", "code", "message"}``. Raises ValueError on anything else."""
+    msg = json.loads(raw.decode("utf-8"))
+    if not isinstance(msg, dict):
+        raise ValueError("not an object")
+    kind = msg.get("kind")
+    if kind == "ready":
+        return msg
+    if not isinstance(msg.get("seq"), int):
+        raise ValueError("no sequence number")
+    if kind == "result":
+        check_record(msg.get("record"))
+        return msg
+    if kind == "failed":
+        if msg.get("code") not in ERROR_CODES or not isinstance(msg.get("message"), str):
+            raise ValueError("a failure without a known code")
+        msg["message"] = msg["message"][:MAX_MESSAGE_CHARS]
+        return msg
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def check_record(record) -> None:
+    """Raise ValueError unless ``record`` has the contract record's shape (what the store relies on)."""
+    if not isinstance(record, dict):
+        raise ValueError("the record is not an object")
+    error = record.get("error")
+    if error is not None and (
+        not isinstance(error, dict)
+        or error.get("code") not in ERROR_CODES
+        or not isinstance(error.get("message"), str)
+    ):
+        raise ValueError("the record's error is malformed")
+    for key, kind in (("items", list), ("provenance", dict), ("findings", list)):
+        if key in record and not isinstance(record[key], kind):
+            raise ValueError(f"the record's {key} is malformed")
+    if not all(isinstance(item, dict) for item in record.get("items") or []):
+        raise ValueError("an item is malformed")
+
+
+# ------------------------------------------------------------------------------ one worker
+
+
+@dataclass
+class _Worker:
+    proc: multiprocessing.process.BaseProcess
+    conn: object
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    job: Job | None = None
+    seq: int = 0
+    deadline: float = float("inf")
+    done: int = 0
+    retire: bool = False
+    cancelled: bool = False
+
+    @classmethod
+    def start(cls, ctx, memory_limit_mb: int | None) -> _Worker:
+        parent_conn, child_conn = ctx.Pipe(duplex=True)
+        proc = ctx.Process(
+            target=extract_worker.main,
+            args=(child_conn, memory_limit_mb),
+            name="imrdesk-extract",
+            daemon=True,
+        )
+        proc.start()
+        child_conn.close()
+        return cls(proc=proc, conn=parent_conn)
+
+    def kill(self) -> None:
+        try:
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join(5)
+        except (OSError, ValueError, AssertionError):
+            pass
+        self._close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send_bytes(STOP_MESSAGE)
+        except (OSError, ValueError):
+            pass
+        try:
+            self.proc.join(2)
+        except (OSError, ValueError, AssertionError):
+            pass
+        self.kill()
+
+    def _close(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        try:
+            self.proc.close()
+        except (ValueError, AttributeError):
+            pass
+
+
+# ------------------------------------------------------------------------------ the pool
+
+
+class ReaderPool:
+    """Reads letters in worker processes and tells ``outcomes`` what became of each one.
+
+    ``run(entries, resolve)``: ``resolve(entry)`` turns each entry into a :class:`Job` (or None when it
+    needs no reading: a duplicate, a file refused before reading — it reports those itself). Setting
+    ``cancel`` stops scheduling: letters being read get ``grace`` seconds to finish, the rest are counted
+    in ``skipped``."""
+
+    def __init__(
+        self,
+        outcomes: Outcomes,
+        *,
+        workers: int = 2,
+        timeout: float | None = 60.0,
+        cancel: threading.Event | None = None,
+        memory_limit_mb: int | None = 3072,
+        max_tasks: int = 200,
+        grace: float = CANCEL_GRACE,
+    ) -> None:
+        self.outcomes = outcomes
+        self.grace = grace
+        self.n_workers = max(1, int(workers))
+        self.timeout = float(timeout) if timeout else float("inf")
+        self.cancel = cancel
+        self.memory_limit_mb = memory_limit_mb
+        self.max_tasks = max(1, int(max_tasks))
+        self.ctx = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self.inflight: dict[str, str] = {}  # sha -> label of the letter being read
+        self.seq = 0
+        self.startup_failures = 0
+        self.cancelled = False
+        self.skipped = 0
+        self._resolver: Callable[[object], Job | None] = lambda entry: None
+
+    def run(self, entries: Iterable, resolve: Callable[[object], Job | None]) -> None:
+        self._resolver = resolve
+        pending = deque(entries)
+        staged: Job | None = None
+        try:
+            while True:
+                if self._cancel_requested() and not self.cancelled:
+                    self.cancelled = True
+                    self.skipped += len(pending) + (staged is not None)
+                    pending.clear()
+                    if staged is not None:
+                        self.inflight.pop(staged.sha, None)
+                    staged = None
+                    grace = time.monotonic() + self.grace
+                    for w in self.workers:
+                        if w.job is not None:
+                            w.deadline = min(w.deadline, grace)
+                            w.cancelled = True
+                while staged is None and pending and not self._cancel_requested():
+                    staged = resolve(pending.popleft())
+                    if staged is not None:
+                        self.inflight[staged.sha] = staged.label
+                busy = [w for w in self.workers if w.job is not None]
+                if staged is None and not busy and not pending:
+                    break
+                if staged is not None:
+                    while len(self.workers) < min(self.n_workers, len(busy) + 1 + len(pending)):
+                        self.workers.append(_Worker.start(self.ctx, self.memory_limit_mb))
+                    if self.startup_failures >= MAX_STARTUP_FAILURES and not any(
+                        w.ready for w in self.workers
+                    ):
+                        staged = self._give_up(staged, pending)
+                        continue
+                    for w in self.workers:
+                        if w.ready and w.job is None and not w.retire:
+                            if self._dispatch(w, staged):
+                                staged = None
+                            break
+                self._wait()
+                for w in list(self.workers):
+                    self._service(w)
+        finally:
+            for w in self.workers:
+                if w.job is not None:
+                    w.kill()
+                else:
+                    w.stop()
+            self.workers.clear()
+
+    def _cancel_requested(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def _give_up(self, staged: Job, pending: deque) -> None:
+        msg = "The extraction process could not be started, so this letter was not read."
+        jobs = [staged]
+        self.inflight.pop(staged.sha, None)
+        # resolve the rest so duplicates are still reported as such; whatever needs reading fails
+        while pending:
+            job = self._resolver(pending.popleft())
+            if job is not None:
+                self.inflight.pop(job.sha, None)
+                jobs.append(job)
+        for job in jobs:
+            self.outcomes.failed(job, "crashed", msg)
+        return None
+
+    def _dispatch(self, w: _Worker, job: Job) -> bool:
+        self.seq += 1
+        try:
+            w.conn.send_bytes(job_message(self.seq, job))
+        except (OSError, ValueError):
+            w.retire = True  # died while idle; _service replaces it and the letter goes to another
+            return False
+        w.job, w.seq = job, self.seq
+        w.deadline = time.monotonic() + self.timeout
+        return True
+
+    def _wait(self) -> None:
+        now = time.monotonic()
+        deadlines = [w.deadline for w in self.workers if w.job is not None]
+        deadlines += [w.started + STARTUP_TIMEOUT for w in self.workers if not w.ready]
+        timeout = min([0.25, *[max(0.0, d - now) for d in deadlines]])
+        handles = []
+        for w in self.workers:
+            handles += [w.conn, w.proc.sentinel]
+        if handles:
+            try:
+                wait(handles, timeout)
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        else:
+            time.sleep(0.05)
+
+    def _finish(self, w: _Worker) -> Job:
+        job = w.job
+        w.job = None
+        w.deadline = float("inf")
+        self.inflight.pop(job.sha, None)
+        return job
+
+    def _receive(self, w: _Worker) -> bool:
+        """Handle what the worker sent; False when its pipe is closed or it sent something that is not an
+        answer (it is then treated as dead)."""
+        try:
+            while w.conn.poll():
+                msg = parse_reply(w.conn.recv_bytes(MAX_REPLY_BYTES))
+                if msg["kind"] == "ready":
+                    w.ready = True
+                    self.startup_failures = 0
+                elif w.job is not None and msg["seq"] == w.seq:
+                    job = self._finish(w)
+                    w.done += 1
+                    if msg["kind"] == "result":
+                        record = msg["record"]
+                        record["file"], record["sha256"] = job.name, job.sha  # ours, not the worker's word
+                        self.outcomes.record(job, record)
+                    else:
+                        w.retire = True
+                        self.outcomes.failed(job, msg["code"], msg["message"])
+        except (EOFError, OSError):
+            return False
+        except (ValueError, UnicodeDecodeError):
+            if w.job is not None:
+                job = self._finish(w)
+                self.outcomes.failed(
+                    job,
+                    "crashed",
+                    "The reader process sent back something that is not a record; it was stopped.",
+                )
+            return False
+        return True
+
+    def _service(self, w: _Worker) -> None:
+        alive = self._receive(w)
+        now = time.monotonic()
+        if not alive or not w.proc.is_alive():
+            if w.job is not None:
+                job = self._finish(w)
+                try:
+                    w.proc.join(5)  # its pipe closed: wait for the exit status
+                except (OSError, ValueError, AssertionError):
+                    pass
+                self.outcomes.failed(job, "crashed", death_message(w.proc.exitcode))
+            elif not w.ready:
+                self.startup_failures += 1
+            self._drop(w, kill=True)
+        elif w.job is not None and now >= w.deadline:
+            job = self._finish(w)
+            self._drop(w, kill=True)
+            if w.cancelled:
+                self.skipped += 1
+            else:
+                self.outcomes.failed(
+                    job,
+                    "timeout",
+                    f"Reading this letter took more than {self.timeout:g} s; it was stopped so the batch "
+                    "could go on.",
+                )
+        elif not w.ready and now >= w.started + STARTUP_TIMEOUT:
+            self.startup_failures += 1
+            self._drop(w, kill=True)
+        elif w.job is None and (w.retire or w.done >= self.max_tasks):
+            self._drop(w, kill=False)
+
+    def _drop(self, w: _Worker, *, kill: bool) -> None:
+        if w in self.workers:
+            self.workers.remove(w)
+        if kill:
+            w.kill()
+        else:
+            w.stop()
+
+
+def death_message(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"signal {-exitcode}"
+    elif exitcode is None:
+        return "The reader process stopped answering on this letter; it was set aside and the batch went on."
+    else:
+        how = f"exit code {exitcode}"
+    return f"The reader process died on this letter ({how}); it was set aside and the batch went on."
