@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
 from imrdesk.extract import extract  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 from imrdesk.ui.app import configure  # noqa: E402
+from imrdesk.ui.doc_model import COLUMN_KEYS  # noqa: E402
 from imrdesk.ui.main_window import MainWindow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def test_clicking_a_column_header_sorts_the_letters(desk):
     window = desk()
     docs = window.documents
     head = docs.view.horizontalHeader()
-    column = 1  # Decided
+    column = COLUMN_KEYS.index("decided")
     QTest.mouseClick(head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5))
     dates = [docs.model.rows[n].get("decision_date") or "" for n in range(docs.model.rowCount())]
     assert docs.sort_key == "decided" and dates in (sorted(dates), sorted(dates, reverse=True))

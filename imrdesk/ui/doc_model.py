@@ -22,15 +22,15 @@ PAGE = 200  # rows fetched at once
 PAGES_KEPT = 40  # pages held in memory (8,000 rows); older ones are fetched again when needed
 
 # (key, header, SQL sort key or None, tooltip of the header)
-COLUMNS = (
+COLUMNS = (  # what a reviewer scans first comes first: the list is narrow beside the page
     ("case", "Case", "case", "Case number (the file name when the letter has none)"),
-    ("decided", "Decided", "decided", "Decision date"),
-    ("items", "Items", "items", "Disputed items"),
-    ("upheld", "Upheld", "upheld", "Items upheld (the denial stands)"),
-    ("overturned", "Overturned", "overturned", "Items overturned (medically necessary)"),
+    ("status", "Status", "status", "Review status"),
     ("to_check", "⚠", "to_check", "Values to check (low confidence)"),
     ("findings", RULE_MARK, "findings", "Rule findings (values a validation rule doubts)"),
-    ("status", "Status", "status", "Review status"),
+    ("decided", "Decided", "decided", "Decision date"),
+    ("upheld", "Upheld", "upheld", "Items upheld (the denial stands)"),
+    ("overturned", "Overturned", "overturned", "Items overturned (medically necessary)"),
+    ("items", "Items", "items", "Disputed items"),
     ("specialty", "Reviewer", "specialty", "The expert reviewer's specialty"),
     ("imported", "Imported", "imported", "When the letter was imported"),
     ("match", "Match", None, "Where the search words occur"),

@@ -167,9 +167,12 @@ class DocumentList(QWidget):
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         head.customContextMenuRequested.connect(self._column_menu)
-        widths = {"case": 128, "decided": 84, "specialty": 150, "imported": 84, "status": 80, "match": 260}
+        fm = QFontMetrics(head.font())
+        widths = {"case": 16, "decided": 11, "specialty": 18, "imported": 11, "status": 10, "match": 32}
         for n, key in enumerate(COLUMN_KEYS):
-            head.resizeSection(n, widths.get(key, 58))
+            # room for the header and the sort arrow, or for the column's usual text (in characters)
+            text = fm.horizontalAdvance(COLUMNS[n][1]) + 30
+            head.resizeSection(n, max(text, fm.averageCharWidth() * widths.get(key, 4) + 16))
             if key in HIDDEN_AT_FIRST or key == "match":
                 self.view.hideColumn(n)
         self.view.setItemDelegateForColumn(COLUMN_KEYS.index("match"), MatchDelegate(self.view))
