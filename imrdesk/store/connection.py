@@ -95,8 +95,9 @@ def explain(exc: BaseException, path: Path) -> str:
         )
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return (
-            f"The database {name} is damaged ({exc}). It was not changed. Open it to read only and back it "
-            "up, or recover what can be read from it: imrdesk recover."
+            f"The database {name} is damaged ({exc}). It was not changed, and imrdesk will not write to it. "
+            "Make a copy with 'imrdesk backup' (or File › Back up database…) before anything else; the "
+            "letters and values that can still be read stay readable."
         )
     if "locked" in text or "busy" in text:
         return f"The database {name} is in use by another program and stayed locked; try again in a moment."

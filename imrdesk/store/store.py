@@ -51,10 +51,18 @@ __all__ = ["Store", "Transaction", "CLEAR", "Prior", "SCHEMA_VERSION", "StoreErr
 
 
 def _locked(method):
+    """One call at a time on the connection; an SQLite fault while reading (a damaged page) becomes a
+    StoreError with a message for a person."""
+
     @wraps(method)
     def wrapper(self, *args, **kwargs):
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except SearchError:
+                raise
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(explain(exc, self.path)) from exc
 
     return wrapper
 

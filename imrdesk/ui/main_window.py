@@ -14,8 +14,9 @@ from PySide6.QtWidgets import (
 
 from imrdesk.record import error_message, field_label, field_provenance, needs_check
 from imrdesk.services.review import Change
-from imrdesk.store import Store
+from imrdesk.store import Store, StoreError
 
+from .database_actions import DatabaseActions
 from .dataset_files import DatasetFiles
 from .dialogs import HistoryDialog, ShortcutsDialog
 from .doclist import DocumentList
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self.db_path, self)
         self.importer = ImportController(self.tasks, self, **(import_options or {}))
         self.files = DatasetFiles(self)
+        self.database = DatabaseActions(self)
 
         self._build_widgets()
         build_actions(self)
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self.documents.set_store(self.store, self.settings)
         self._update_central()
         reopen_last(self)
+        self.database.check_in_background()  # a damaged file is then never written
         self.documents.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_title()
         self._update_actions()
@@ -207,6 +210,10 @@ class MainWindow(QMainWindow):
             data = self.store.document_bytes(doc_id)
         except KeyError:
             self.refresh_documents()
+            return
+        except StoreError as exc:  # a damaged page: say so where the letter would be
+            self.close_document()
+            self.viewer.show_message(f"This letter cannot be read from the database.\n\n{exc}")
             return
         self.doc_id, self.record, self.info = doc_id, record, info
         if self.documents.current_doc_id() != doc_id:

@@ -57,6 +57,15 @@ def build_actions(window: MainWindow) -> None:
         fmt: a(label, lambda f=fmt: w.export_dialog(f), [], "export") for fmt, label, _ in EXPORTS
     }
     w.act_quit = a("&Quit", w.close, ["Ctrl+Q"])
+    w.act_backup = a(
+        "&Back up database…",
+        lambda: w.database.backup(),
+        ["Ctrl+Shift+S"],
+        "export",
+        "A consistent copy of the database, safe while it is open",
+    )
+    w.act_open_db = a("Open &database…", lambda: w.database.open_database(), [], "folder")
+    w.act_data_folder = a("Show the database's &folder", w.database.show_folder, [], "folder")
     w.act_undo = a("&Undo", w.undo, ["Ctrl+Z"], "undo")
     w.act_redo = a("&Redo", w.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo")
     w.act_find = a("&Find letters", w.focus_search, ["Ctrl+F"], "search")
@@ -130,6 +139,10 @@ def build_menus(window: MainWindow) -> None:
             w.act_import_samples,
             None,
             ("&Export", list(w.act_exports.values())),
+            None,
+            w.act_backup,
+            w.act_open_db,
+            w.act_data_folder,
             None,
             w.act_quit,
         ],

@@ -1,0 +1,97 @@
+"""The database file from the window: a backup while it is open, another database opened, and a damaged
+file found in the background, then never written."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+
+from imrdesk.extract import extract  # noqa: E402
+from imrdesk.store import Store  # noqa: E402
+from imrdesk.ui.app import configure  # noqa: E402
+from imrdesk.ui.main_window import MainWindow  # noqa: E402
+
+LETTERS = sorted((Path(__file__).parent / "fixtures" / "pdf").glob("*.pdf"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _style(qapp):
+    configure(qapp)
+
+
+def _db(path: Path, n: int = 3) -> Path:
+    with Store(path) as store:
+        for letter in LETTERS[:n]:
+            store.add_record(extract(letter), letter.read_bytes())
+    return path
+
+
+@pytest.fixture
+def window_on(qtbot, tmp_path):
+    def factory(db: Path) -> MainWindow:
+        window = MainWindow(db, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return factory
+
+
+def test_a_backup_from_the_window_holds_the_corrections_made(window_on, qtbot, tmp_path, monkeypatch):
+    window = window_on(_db(tmp_path / "imrdesk.db"))
+    doc = window.doc_id
+    assert window.write_value(doc, "patient.age", 33)
+    target = tmp_path / "saved" / "copy.db"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.act_backup.trigger()
+    qtbot.waitUntil(lambda: "Backed up" in window.statusBar().currentMessage(), timeout=30000)
+    with Store(target) as copy:
+        assert copy.verify() == [] and copy.record(doc)["patient"]["age"] == 33
+
+
+def test_another_database_opens_in_its_own_window(window_on, qtbot, tmp_path, monkeypatch):
+    window = window_on(_db(tmp_path / "one.db", 1))
+    other = _db(tmp_path / "two.db", 3)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    opened = window.database.open_database()
+    qtbot.addWidget(opened)
+    assert opened.db_path == other and len(opened.documents.doc_ids()) == 3
+    assert not window.isVisible()
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE songs (title TEXT)")
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+    assert opened.database.open_database(foreign) is None
+    assert "other program" in warned[0] and opened.isVisible()
+
+
+def test_a_damaged_database_is_found_and_never_written(window_on, qtbot, tmp_path, monkeypatch):
+    db = _db(tmp_path / "imrdesk.db", 4)
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'provenance'").fetchone()[0]
+    data = bytearray(db.read_bytes())
+    data[(root - 1) * size : root * size] = b"\xa5" * size
+    db.write_bytes(bytes(data))
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append((a[1], a[2])))
+    before = db.read_bytes()
+    window = window_on(db)
+    qtbot.waitUntil(lambda: window.database.problems is not None, timeout=30000)
+    assert window.database.problems and window.store.damaged
+    assert warned and warned[0][0] == "The database is damaged"
+    if window.doc_id is not None:
+        window.write_value(window.doc_id, "case_number", "CM99-0000001")
+        assert "damaged" in window.statusBar().currentMessage()
+    window.close()
+    assert db.read_bytes() == before
