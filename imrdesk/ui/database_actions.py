@@ -74,8 +74,6 @@ class DatabaseActions(QObject):
         copy, a backup. Returns the new window (None when nothing was chosen or it could not be opened)."""
         from imrdesk.store import Store, StoreError
 
-        from .main_window import MainWindow
-
         w = self.window
         if path is None:
             path, _ = QFileDialog.getOpenFileName(w, "Open a database", str(w.db_path.parent), DB_FILTER)
@@ -86,7 +84,7 @@ class DatabaseActions(QObject):
         except StoreError as exc:
             QMessageBox.warning(w, "Cannot open the database", shown_as_written(str(exc)))
             return None
-        other = MainWindow(path, w.settings)
+        other = type(w)(path, w.settings)  # a window like this one (no import of the window module: no cycle)
         other.show()
         w.close()
         return other
