@@ -37,7 +37,9 @@ def stats(c: sqlite3.Connection) -> dict:
             **rates(n_up, n_over),
         }
     by_status = {s: 0 for s in DOCUMENT_STATUSES}
-    for status, n in c.execute("SELECT status, count(*) FROM documents WHERE removed_at IS NULL GROUP BY status"):
+    for status, n in c.execute(
+        "SELECT status, count(*) FROM documents WHERE removed_at IS NULL GROUP BY status"
+    ):
         by_status[status] = n
     errors = dict(
         c.execute(
