@@ -299,7 +299,7 @@ def test_edit_is_a_correction_in_the_database_and_survives_reopening(open_window
     field = again.panel.field("patient.age")
     assert field.edit.text() == "61"
     assert field.state == "done"
-    assert "Checked by a reviewer" in field.widget.toolTip()
+    assert "Corrected by a reviewer" in field.widget.toolTip()
 
 
 def test_undo_and_redo_restore_values(open_window, tmp_path):
@@ -712,6 +712,8 @@ def test_context_menu_offers_history_and_accept(open_window, tmp_path):
     with Store(db) as fresh:
         rows = fresh.history(doc, "injury.diagnoses")
         assert len(rows) == 1 and rows[0]["old"] == rows[0]["new"]
+        assert fresh.document_info(doc)["confirmed"] == 1  # accepted as read: a confirmation, not a correction
+    assert "Confirmed as read by a reviewer" in window.panel.field("injury.diagnoses").widget.toolTip()
 
 
 def test_a_long_session_does_not_exhaust_reference_counts(qapp):

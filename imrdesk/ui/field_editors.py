@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from imrdesk.record import (
+    CONFIRMED,
     DECISIONS,
     PRIORITIES,
     REVIEW_THRESHOLD,
     SEXES,
     SOURCE_FAMILIES,
     FieldSpec,
+    checked,
     citation_text,
     confidence,
     field_label,
@@ -220,8 +222,9 @@ class Field(QObject):
         tip = [field_label(self.path)]
         for f in doubts:
             tip.append(f"{LOW_MARK} {f.get('message')}")
-        if corrected:  # the store reports a corrected value with confidence 1: say who, not how sure
-            tip.append("Checked by a reviewer (right-click → History).")
+        if corrected:  # the store reports a reviewer's value with confidence 1: say who, not how sure
+            how = "Confirmed as read" if checked(record, self.path) == CONFIRMED else "Corrected"
+            tip.append(f"{how} by a reviewer (right-click → History).")
         elif doubts:
             tip.append("A validation rule doubts this value: correct it, or dismiss the finding.")
         elif conf is not None:
