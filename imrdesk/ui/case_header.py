@@ -62,6 +62,8 @@ class CaseHeader(QFrame):
         self.title.setText("No letter")
         self.subtitle.setText("")
         self.status_chip.setText("")
+        for button in (self.reviewed_button, self.flag_button):
+            button.setEnabled(False)
 
     def show_record(self, record: dict) -> None:
         self.title.setText(record.get("case_number") or record.get("file") or "Letter")
@@ -71,6 +73,11 @@ class CaseHeader(QFrame):
         set_prop(self.status_chip, "status", status)
         self.reviewed_button.setChecked(status == "reviewed")
         self.flag_button.setChecked(status == "flagged")
+        # a letter that could not be read has no values to review: neither button may mark it (the review
+        # service refuses it too)
+        readable = status != "failed"
+        for button in (self.reviewed_button, self.flag_button):
+            button.setEnabled(readable)
         bits = [record.get("file") or ""]
         if record.get("format"):
             bits.append(record["format"])

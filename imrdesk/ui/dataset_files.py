@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from imrdesk.record.types import ImportEvent, ImportSummary
 from imrdesk.services.export import export
-from imrdesk.services.importing import collect_paths
+from imrdesk.services.letter_files import scan_paths
 
 from .dialogs import ImportReportDialog, import_summary
 from .plain import shown_as_written
@@ -59,7 +59,9 @@ class DatasetFiles(QObject):
             )
             return False
         try:
-            files = list(collect_paths([Path(p) for p in paths]))
+            scan = scan_paths([Path(p) for p in paths])
+            # what cannot be read goes to the importer too, named: the import report says why it was left out
+            files = [*scan.files, *(s.path for s in scan.skipped)]
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self.window, "Nothing imported", shown_as_written(str(exc)))
             return False

@@ -196,7 +196,7 @@ class ImportReportDialog(QDialog):
 # The importer's error codes, as a person would name them.
 REASONS = {
     "encrypted": "Password-protected",
-    "corrupt": "Damaged file",
+    "corrupt": "Damaged or unreadable",
     "empty": "Empty file",
     "no_text_layer": "Scanned, no text",
     "not_imr": "Not an IMR letter",

@@ -1,20 +1,23 @@
 """The page viewer: a letter's pages in one continuously scrolling QGraphicsView.
 
 Scene coordinates are PDF points with the origin at each page's top-left corner (like pdfplumber), so
-provenance boxes are drawn as they come. PDF pages are rendered lazily by pypdfium2 at the view's zoom ×
-devicePixelRatio (crisp at any zoom and on high-DPI screens) and cached; text letters are drawn as text on
-the virtual monospace pages of :data:`imrdesk.extract.document.TEXT_GRID`.
+provenance boxes are drawn as they come. PDF pages are rendered lazily at the view's zoom × devicePixelRatio
+(crisp at any zoom and on high-DPI screens) and cached; text letters are drawn as text on the virtual
+monospace pages of :data:`imrdesk.extract.document.TEXT_GRID`.
+
+pdfium never runs in the window's process: pages are drawn by a render process with a memory limit
+(:mod:`imrdesk.services.page_renderer`), one at a time, and come back to this thread as signals. A page
+that takes too long, needs too much memory or crashes pdfium shows a message in its place; the window goes
+on (a bomb once froze it for 42 s and grew it to 3.2 GB). Only the first page in view is waited for, at
+most :data:`FIRST_PAGE_WAIT` seconds, so a letter opens without a blank flash.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
-# Loaded with the window, not on the first letter: pdfium's start-up would otherwise stall the event loop
-# (tens of milliseconds) the first time a letter opens, e.g. in the middle of an import.
-import pypdfium2 as pdfium
-import pypdfium2.raw as raw
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -44,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from imrdesk.extract.document import TEXT_GRID, decode_text, load_text
+from imrdesk.services.page_renderer import PageRenderer, RenderError, Ticket
 
 from .icons import icon
 from .plain import plain_label
@@ -54,6 +58,8 @@ ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 
 MIN_ZOOM, MAX_ZOOM = ZOOM_STEPS[0], ZOOM_STEPS[-1]
 MAX_RENDER_SCALE = 6.0  # pixels per point; beyond this a page is drawn scaled (memory)
 CACHE_BUDGET = 192 * 1024 * 1024  # bytes of rendered pages kept
+FIRST_PAGE_WAIT = 0.5  # seconds the first page in view is waited for when a letter opens
+FLUSH_WAIT = 30.0  # seconds flush_renders waits for one page (beyond the renderer's own time limit)
 
 HIGHLIGHT_FILL = QColor(255, 214, 10, 150)
 HIGHLIGHT_EDGE = QColor(214, 140, 0, 230)
@@ -61,34 +67,54 @@ HIGHLIGHT_LOW_FILL = QColor(255, 149, 64, 140)
 HIGHLIGHT_LOW_EDGE = QColor(204, 85, 0, 230)
 
 
+class _Delivery(QObject):
+    """Brings a finished page from the renderer's thread to the GUI thread."""
+
+    done = Signal(object)
+
+
+_renderer: PageRenderer | None = None
+_delivery: _Delivery | None = None
+_renderer_lock = threading.Lock()
+
+
+def shared_renderer() -> tuple[PageRenderer, _Delivery]:
+    """The application's render process (started once, stopped when the application quits)."""
+    global _renderer, _delivery
+    with _renderer_lock:
+        if _renderer is None:
+            _delivery = _Delivery()
+            delivery = _delivery
+            _renderer = PageRenderer(lambda ticket: delivery.done.emit(ticket))
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(_stop_renderer)
+        return _renderer, _delivery
+
+
+def _stop_renderer() -> None:
+    global _renderer
+    with _renderer_lock:
+        if _renderer is not None:
+            _renderer.close()
+            _renderer = None
+
+
 class PdfSource:
-    """A PDF opened with pypdfium2 (encrypted letters with an empty user password open too)."""
+    """A PDF opened in the render process (encrypted letters with an empty user password open too).
+    RenderError when it cannot be opened."""
 
     kind = "pdf"
 
     def __init__(self, data: bytes) -> None:
-        self._doc = pdfium.PdfDocument(data)
-        self.page_sizes = [tuple(float(v) for v in self._doc.get_page_size(i)) for i in range(len(self._doc))]
+        self.renderer, self.delivery = shared_renderer()
+        self.key, self.page_sizes = self.renderer.open(data)
 
-    def render(self, index: int, scale: float) -> QImage:
-        page = self._doc[index]
-        try:
-            bitmap = page.render(
-                scale=scale,
-                may_draw_forms=True,
-                force_bitmap_format=raw.FPDFBitmap_BGRx,
-                rev_byteorder=True,
-            )
-            image = QImage(
-                bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_RGBX8888
-            ).copy()
-            bitmap.close()
-        finally:
-            page.close()
-        return image
+    def request(self, index: int, scale: float) -> Ticket:
+        return self.renderer.request(self.key, index, scale)
 
     def close(self) -> None:
-        self._doc.close()
+        self.renderer.close_doc(self.key)
 
 
 class TextSource:
@@ -165,6 +191,15 @@ class PageItem(QGraphicsItem):
         if source.kind == "txt":
             source.paint(painter, self.index, option.exposedRect)
             return
+        failure = self._view.page_failure(self.index)
+        if failure is not None:  # said in the page's place, as plain text
+            painter.setPen(QColor(153, 27, 27))
+            painter.drawText(
+                rect.adjusted(36, 36, -36, -36),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                failure,
+            )
+            return
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         device = painter.device()
         dpr = device.devicePixelRatioF() if device is not None else 1.0
@@ -231,6 +266,9 @@ class LetterView(QGraphicsView):
         self._cache: OrderedDict[int, tuple[float, QPixmap]] = OrderedDict()
         self._cache_bytes = 0
         self._wanted: dict[int, float] = {}
+        self._inflight: Ticket | None = None  # the page being drawn in the render process
+        self._failed: dict[int, str] = {}  # pages that could not be drawn, with the reason
+        self._delivery: QObject | None = None
         self._highlights: list[HighlightItem] = []
         self._current_page = 0
         self._render_timer = QTimer(self)
@@ -251,6 +289,11 @@ class LetterView(QGraphicsView):
         self._cache.clear()
         self._cache_bytes = 0
         self._wanted.clear()
+        self._inflight = None
+        self._failed.clear()
+        if isinstance(source, PdfSource) and self._delivery is not source.delivery:
+            source.delivery.done.connect(self._on_ticket)
+            self._delivery = source.delivery
         self._current_page = 0
         if source is None:
             self.scene().setSceneRect(QRectF(0, 0, 1, 1))
@@ -288,12 +331,18 @@ class LetterView(QGraphicsView):
         """Pixels per PDF point a page needs to be crisp now: zoom × devicePixelRatio."""
         return self._zoom * self.viewport().devicePixelRatioF()
 
+    def page_failure(self, index: int) -> str | None:
+        """Why a page could not be drawn (None: it was, or will be)."""
+        return self._failed.get(index)
+
     def pixmap_for(self, index: int, scale: float) -> QPixmap | None:
         """The cached rendering of a page (any scale); schedules a render when it is not sharp enough."""
         scale = round(min(scale, MAX_RENDER_SCALE), 2)
         cached = self._cache.get(index)
         if cached is not None:
             self._cache.move_to_end(index)
+        if index in self._failed:  # not asked again: a page that crashed the renderer would do it again
+            return cached[1] if cached else None
         if cached is None or abs(cached[0] - scale) > 0.01:
             self._wanted[index] = scale
             if not self._render_timer.isActive():
@@ -301,8 +350,9 @@ class LetterView(QGraphicsView):
         return cached[1] if cached else None
 
     def render_visible_now(self) -> None:
-        """Render the first page in view at once (a letter's first paint has no blank flash); any other
-        page in view follows from the render queue, so opening a letter is one short step."""
+        """Draw the first page in view now, waiting for it at most FIRST_PAGE_WAIT seconds (a letter's
+        first paint has no blank flash, and a page that takes longer arrives when it is ready); any other
+        page in view follows from the render queue."""
         if self.source is None or self.source.kind != "pdf":
             return
         visible = self.visible_pages()
@@ -311,16 +361,27 @@ class LetterView(QGraphicsView):
         scale = round(min(self.render_scale(), MAX_RENDER_SCALE), 2)
         first = visible[0]
         cached = self._cache.get(first)
-        if cached is None or abs(cached[0] - scale) > 0.01:
-            self._render(first, scale)
-        self._wanted.pop(first, None)
+        if (cached is None or abs(cached[0] - scale) > 0.01) and first not in self._failed:
+            self._wanted.pop(first, None)
+            ticket = self._render(first, scale)
+            if ticket is not None and ticket.done.wait(FIRST_PAGE_WAIT):
+                self._on_ticket(ticket)
         for index in visible[1:]:
             self.pixmap_for(index, scale)
 
     def flush_renders(self) -> None:
         """Finish every scheduled render now (tests and benchmarks)."""
-        while self._wanted:
-            self._render_next()
+        while self._wanted or self._inflight is not None:
+            if self._inflight is None:
+                self._render_next()
+            ticket = self._inflight
+            if ticket is None:
+                continue
+            ticket.done.wait(FLUSH_WAIT)
+            self._on_ticket(ticket)
+            if self._inflight is ticket:  # never came back: give it up
+                self._inflight = None
+                self._failed[ticket.page] = "This page could not be drawn in time."
 
     def cached_pixmap(self, index: int) -> QPixmap | None:
         cached = self._cache.get(index)
@@ -330,18 +391,50 @@ class LetterView(QGraphicsView):
         if not self._wanted or self.source is None or self.source.kind != "pdf":
             self._wanted.clear()
             return
+        if self._inflight is not None:  # one page at a time; the next goes when this one is back
+            return
         visible = set(self.visible_pages())
         current = self._current_page
         index = min(self._wanted, key=lambda i: (i not in visible, abs(i - current)))
         scale = self._wanted.pop(index)
         if index in visible or abs(index - current) <= 1:
             self._render(index, scale)
-        if self._wanted:
+        if self._wanted and self._inflight is None:
             self._render_timer.start()
 
-    def _render(self, index: int, scale: float) -> None:
-        image = self.source.render(index, scale)
-        pixmap = QPixmap.fromImage(image)
+    def _render(self, index: int, scale: float) -> Ticket | None:
+        """Ask the render process for a page; its pixmap arrives in _on_ticket."""
+        if self._inflight is not None:
+            if self._inflight.page == index and abs(self._inflight.scale - scale) <= 0.01:
+                return self._inflight
+            self._wanted[index] = scale  # after the page being drawn
+            return None
+        self._inflight = self.source.request(index, scale)
+        return self._inflight
+
+    def _on_ticket(self, ticket: Ticket) -> None:
+        """A page is back from the render process (or could not be drawn)."""
+        if ticket.consumed:
+            return
+        ticket.consumed = True
+        if self._inflight is ticket:
+            self._inflight = None
+        source = self.source
+        if isinstance(source, PdfSource) and ticket.doc == source.key:
+            if ticket.error:
+                self._failed[ticket.page] = ticket.error
+            else:
+                image = QImage(
+                    ticket.pixels, ticket.width, ticket.height, ticket.stride, QImage.Format.Format_RGBX8888
+                ).copy()
+                self._store(ticket.page, ticket.scale, QPixmap.fromImage(image))
+            if ticket.page < len(self.pages):
+                self.pages[ticket.page].update()
+        ticket.pixels = b""
+        if self._wanted and self._inflight is None:
+            self._render_timer.start()
+
+    def _store(self, index: int, scale: float, pixmap: QPixmap) -> None:
         old = self._cache.pop(index, None)
         if old is not None:
             self._cache_bytes -= _pixmap_bytes(old[1])
@@ -350,8 +443,6 @@ class LetterView(QGraphicsView):
         while self._cache_bytes > CACHE_BUDGET and len(self._cache) > 1:
             _, (_, evicted) = self._cache.popitem(last=False)
             self._cache_bytes -= _pixmap_bytes(evicted)
-        if index < len(self.pages):
-            self.pages[index].update()
 
     def visible_pages(self) -> list[int]:
         area = self.mapToScene(self.viewport().rect()).boundingRect()
@@ -610,6 +701,9 @@ class PageViewer(QWidget):
         self.title.setText(title)
         try:
             source = PdfSource(data) if kind == "pdf" else TextSource(decode_text(data))
+        except RenderError as exc:  # pdfium could not open it, in its own process
+            self.show_message(f"This file cannot be displayed: {exc}.")
+            return str(exc)
         except Exception as exc:  # a damaged file: say so in place of the pages
             self.show_message(f"This file cannot be displayed ({type(exc).__name__}).")
             return str(exc) or type(exc).__name__
