@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QItemSelectionModel, QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog  # noqa: E402
 
 from imrdesk.extract import extract  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
@@ -45,6 +45,8 @@ def desk(qtbot, tmp_path):
         window.resize(1400, 900)
         window.show()
         qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
         return window
 
     return factory
@@ -157,3 +159,41 @@ def test_the_list_folds_away_and_export_takes_the_selection(desk, monkeypatch, q
     window.documents.bulk_requested.emit("export", chosen)
     qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=30000)
     assert [r["id"] for r in json.loads(target.read_text(encoding="utf-8"))] == chosen
+
+
+def _with_checks(window: MainWindow) -> list[int]:
+    from imrdesk.record import check_queue
+
+    with Store(window.db_path) as store:
+        return [i for i in window.documents.doc_ids() if check_queue(store.record(i))]
+
+
+def test_f8_goes_on_into_the_next_letter_and_a_new_letter_never_opens_inside_an_editor(desk, qtbot):
+    window = desk()
+    pending = _with_checks(window)
+    assert len(pending) >= 1
+    clean = [i for i in window.documents.doc_ids() if i not in pending]
+    if clean:  # start on a letter with nothing to check: F8 goes to the next one that has something
+        window.documents.select_doc(clean[0])
+        assert window.doc_id == clean[0]
+        path = window.next_check(1)
+        assert path is not None and window.doc_id in pending
+    window.documents.select_doc(pending[0])
+    path = window.next_check(1)
+    qtbot.waitUntil(lambda: window.panel.isAncestorOf(QApplication.focusWidget()), timeout=3000)
+    assert path is not None
+    window.step_document(1)  # Alt+Down while the cursor is in a value
+    assert not window.panel.isAncestorOf(QApplication.focusWidget())
+
+
+def test_the_reviewer_name_is_what_the_audit_records(desk, monkeypatch):
+    window = desk()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  Dr. Ann   Lee ", True))
+    window.act_reviewer.trigger()
+    doc = window.doc_id
+    assert window.write_value(doc, "patient.age", 52)
+    with Store(window.db_path) as store:
+        assert store.history(doc, "patient.age")[-1]["user"] == "Dr. Ann Lee"
+    window.close()
+    again = desk()
+    assert again.review.service.user == "Dr. Ann Lee"

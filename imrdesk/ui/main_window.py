@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -226,9 +227,12 @@ class MainWindow(QMainWindow):
             self.viewer.show_message(
                 "This letter cannot be displayed.\n\n" + (error_message(error) or "The file is damaged.")
             )
+        editing = self.panel.isAncestorOf(QApplication.focusWidget())
         self.panel.set_record(
             record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id, record)
         )
+        if editing:  # a new letter never opens with the cursor in one of its values: a stray key edits nothing
+            self.documents.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_title()
         self._update_actions()
 

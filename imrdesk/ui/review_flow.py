@@ -23,7 +23,25 @@ class ReviewFlow(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.service = ReviewService(window.store)
+        # who the audit names: the reviewer's name from the settings (Edit › Reviewer name…), else the OS user
+        self.service = ReviewService(window.store, user=self.reviewer_name() or None)
+
+    def reviewer_name(self) -> str:
+        return str(self.window.settings.value("review/user", "") or "").strip()
+
+    def ask_reviewer_name(self) -> None:
+        """Edit › Reviewer name…: the name recorded with every correction, confirmation and status."""
+        from imrdesk.store.audit import os_user
+
+        current = self.reviewer_name() or os_user()
+        name, ok = QInputDialog.getText(
+            self.window, "Reviewer name", "Your name, as the audit trail records it:", text=current
+        )
+        if ok:
+            name = " ".join(name.split())[:80]
+            self.window.settings.setValue("review/user", name)
+            self.service.user = name or None
+            self._status(f"Changes are now recorded as {name or os_user()}.", 5000)
 
     # -------------------------------------------------------------- plumbing
     def _status(self, text: str, ms: int) -> None:
@@ -151,6 +169,8 @@ class ReviewFlow(QObject):
         if w.record is None:
             return None
         queue = check_queue(w.record)
+        if not queue and direction > 0 and self._continue_in_next_letter():
+            return self.next_check(1)
         if not queue:
             self._status(
                 "No values left to check in this letter — Ctrl+R marks it reviewed and opens the next.", 5000
@@ -176,6 +196,29 @@ class ReviewFlow(QObject):
         hint = "Ctrl+Enter dismisses the finding" if doubts else "Ctrl+Enter accepts it"
         self._status(f"{what} — {n} value{'s' if n != 1 else ''} to check. {hint} and moves on.", 6000)
         return target
+
+    def _continue_in_next_letter(self) -> bool:
+        """F8 on a letter with nothing left to check goes on to the next letter of the list still to review
+        that has something to check (the current letter stays as it is: Ctrl+R marks it reviewed)."""
+        w = self.window
+        start = w.doc_id
+        seen = {start}
+        target = w.documents.next_to_review(start)
+        while target is not None and target not in seen:
+            seen.add(target)
+            try:
+                record = w.store.record(target)
+            except (KeyError, StoreError):
+                return False
+            if check_queue(record):
+                w.documents.select_doc(target)
+                self._status(
+                    f"Nothing left to check in the last letter: on to {record.get('case_number') or 'the next'}.",
+                    4000,
+                )
+                return w.doc_id == target
+            target = w.documents.next_to_review(target)
+        return False
 
     def accept_and_next(self, path: str | None = None) -> None:
         """Accept the current value (or save the correction typed into it) and go to the next check:

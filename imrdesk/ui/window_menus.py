@@ -69,6 +69,7 @@ def build_actions(window: MainWindow) -> None:
     w.act_undo = a("&Undo", w.undo, ["Ctrl+Z"], "undo")
     w.act_redo = a("&Redo", w.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo")
     w.act_find = a("&Find letters", w.focus_search, ["Ctrl+F"], "search")
+    w.act_reviewer = a("Reviewer &name…", lambda: w.review.ask_reviewer_name(), [], "history")
     w.act_history = a("Field &history…", w.show_history, ["Ctrl+H"], "history")
     w.act_zoom_in = a("Zoom &in", w.viewer.view.zoom_in, ["Ctrl++", "Ctrl+="], "zoom-in")
     w.act_zoom_out = a("Zoom &out", w.viewer.view.zoom_out, ["Ctrl+-"], "zoom-out")
@@ -147,7 +148,7 @@ def build_menus(window: MainWindow) -> None:
             w.act_quit,
         ],
     )
-    menu("&Edit", [w.act_undo, w.act_redo, None, w.act_find, w.act_history])
+    menu("&Edit", [w.act_undo, w.act_redo, None, w.act_find, w.act_history, None, w.act_reviewer])
     menu(
         "&View",
         [
