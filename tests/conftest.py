@@ -9,15 +9,19 @@ from types import SimpleNamespace
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The shared corpus sits beside the project: ../shared/corpus from the repository root.
-CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+# The shared corpus sits beside the project (../shared/corpus from the repository root); a fresh clone has
+# its copy in tests/fixtures/corpus (the letters are public), so every test runs without ../shared.
+SHARED_CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+FIXTURE_CORPUS_DIR = Path(__file__).resolve().parent / "fixtures" / "corpus"
+CORPUS_DIR = SHARED_CORPUS_DIR if (SHARED_CORPUS_DIR / "pdf").is_dir() else FIXTURE_CORPUS_DIR
 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """../shared/corpus (skips the test when it is absent)."""
+    """The real letters: ../shared/corpus, else the copy in tests/fixtures/corpus (pdf/, seeds/,
+    fragments/, gold/); skips only when neither is there."""
     if not (CORPUS_DIR / "pdf").is_dir():
-        pytest.skip("the shared corpus (../shared/corpus) is not available")
+        pytest.skip("no corpus: neither ../shared/corpus nor tests/fixtures/corpus")
     return CORPUS_DIR
 
 
