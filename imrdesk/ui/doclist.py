@@ -225,6 +225,12 @@ class DocumentList(QWidget):
             self.filters.set_settings(settings)
         self.refresh()
 
+    def detach(self) -> None:
+        """The window is closing and its store with it: nothing asks the store again (a filter's line edit
+        still reports losing the focus as the window goes)."""
+        self._search_timer.stop()
+        self.store = None
+
     def query(self) -> ListQuery:
         text = " ".join(self.search.text().split()) or None
         return self.filters.query(text, self.sort_key, self.descending)

@@ -427,6 +427,7 @@ class MainWindow(QMainWindow):
             self.importer.wait(30000)
         self.tasks.close()
         self.save_settings()
+        self.documents.detach()
         self.viewer.clear()
         self.store.close()
         super().closeEvent(event)
