@@ -117,6 +117,9 @@ _STANDALONE = re.compile(
     r"Other\s+Medical\s+Treatment)|https?://|www\.|[A-Z][a-z]+\s+[A-Z]{1,3}[.,]\s|[A-Z][a-z]+\s+et\s+al\b)",
     re.I,
 )
+_AUTHORS = re.compile(
+    r"^[A-Z][A-Za-z'-]+(?:,?\s+[A-Z]{1,3}\.?)+(?:\s*,?\s*(?:and|&)?\s*[A-Z][A-Za-z'-]+\s+[A-Z]{1,3}\.?)*\s|^[A-Z][A-Za-z'-]+\s+et\s+al\b"
+)
 _REFERENCE_WORDS = re.compile(
     r"https?://|www\.|\.(?:com|org|gov|edu)\b|\bGuidelines?\b|Association|College|Society|Institute|Journal|"
     r"\bet al\b|\bPress\b|\bedition\b",
@@ -223,6 +226,12 @@ def _split_guidelines(body: str) -> list[str]:
 def _mtus_citations(body: str, doubts: list[str]) -> list[dict]:
     """``Chronic Pain Medical Treatment 2016, Section(s): X, and Low Back Complaints 2004`` -> citations."""
     out = []
+    # The citation ends with its sentence; what follows ("These chapters address …") is the reviewer's prose.
+    # ("Section(s): 3. Opioids …" is a numbered section, not a sentence end.)
+    for end in re.finditer(r"\.\s+(?=[A-Z])", body):
+        if re.search(r"(?:[a-z)\]]|\b(?:19|20)\d\d)$", body[: end.start()]):
+            body = body[: end.start()]
+            break
     for part in _split_guidelines(body):
         part = part.strip(" .;")
         if not part:
@@ -255,7 +264,7 @@ def _references(body: str, odg_sentence: bool, doubts: list[str]) -> list[str]:
     before every family name or "Other Medical Treatment Guidelines" that does not open the body."""
     pieces: list[str] = []
     separator = re.compile(
-        r";\s*|(?<=[a-z)\]])\.\s+(?=[A-Z(])|\s+and\s+(?=(?:the\s+)?(?:Other\s+Medical|ODG\b|Official\s+Disability|"
+        r";\s*|(?<=(?-i:[a-z)\]]))\.\s+(?=(?-i:[A-Z(]))|\s+and\s+(?=(?:the\s+)?(?:Other\s+Medical|ODG\b|Official\s+Disability|"
         r"ACOEM\b|American\s+College))|,\s*(?=(?:the\s+)?(?:ODG\b|Official\s+Disability|ACOEM\b))|"
         r"(?<=\w)(?<!\bthe)(?<!\band)\s+(?=(?:ODG\b|Official\s+Disability\s+Guidelines?\s*\(ODG\))(?!\s*\)))",
         re.I,
@@ -357,8 +366,11 @@ def _reference_citations(piece: str, odg_sentence: bool, doubts: list[str]) -> l
             title = parts[1] if len(parts) > 1 else parts[0]
             section = None
         return [_citation(source, named, piece, title=title or None, section=section)]
-    # Any other reference: a book, a web page, another body's guideline. Its first sentence is its name.
+    # Any other reference: a book, a web page, another body's guideline. Its first sentence names it, unless
+    # that sentence is its authors ("Harris J. Occupational medicine practice guidelines …"): then all of it.
     first, _, more = piece.partition(". ") if not re.match(r"https?://|www\.", piece) else (piece, "", "")
+    if _AUTHORS.match(piece):
+        first, more = piece, ""
     return [_citation("OTHER", ["OTHER"], piece, title=first, section=more or None)]
 
 

@@ -162,6 +162,8 @@ _WORD = re.compile(r"[a-z][a-z/'-]*")
 # "A and B" keeps B with A when B is a bare condition: "tendinitis and bursitis", "sprain with impingement".
 # ("sprain of the wrist" after "and" names its own site: a diagnosis of its own.)
 _LINKING = {"with", "without", "secondary", "due"}
+# "… and stiffness of right wrist joint": a condition with a site of its own is a diagnosis of its own.
+_OWN_SITE = {"of", "in", "at", "to", "involving", "affecting"}
 
 
 def is_condition_word(word: str) -> bool:
@@ -221,7 +223,8 @@ def split_diagnoses(text: str) -> tuple[list[tuple[int, int]], list[str]]:
             if groups and sep == "and" and _bare_condition(piece):
                 groups[-1][1] = b
             else:
-                if groups and sep == "and" and is_condition_word(piece.split()[0]):
+                words = piece.lower().split()
+                if groups and sep == "and" and is_condition_word(words[0]) and words[1] not in _OWN_SITE:
                     # "pain and injury status post surgery": one diagnosis or two, the words do not say
                     doubts.append("an 'and' that may join one diagnosis")
                 groups.append([a, b])

@@ -51,7 +51,8 @@ _STRICT_MECHANISM = [
 _FALLBACK_MECHANISM = [
     # "… sustained an industrial injury on 11/09/2016 when he fainted and fell"
     rf"\b(?:sustained|suffered|incurred|reported|had|sustaining|reporting)\s+(?:an?\s+)?(?:[\w-]+\s+){{0,4}}?"
-    rf"injur(?:y|ies)\b[^.;]{{0,70}}?\b(?:when|while|after|as\s+a\s+result\s+of|from)\s+(?:(?:{_SUBJECT})\s+)?",
+    rf"(?:injur(?:y|ies)|contusions?|fractures?|strains?|sprains?|lacerations?|trauma|tears?|burns?)\b[^.;]{{0,70}}?"
+    rf"\b(?:when|while|after|as\s+a\s+result\s+of|from)\s+(?:(?:{_SUBJECT})\s+)?",
     rf"\b(?:was|were|got|became)\s+(?:\w+\s+)?(?:injured|hurt)\b[^.;]{{0,50}}?\b(?:when|while|after|by)\s+"
     rf"(?:(?:{_SUBJECT})\s+)?",
     # "spinal contusion secondary to a fall", "reportedly attributed to an industrial motor vehicle accident"

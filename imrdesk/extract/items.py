@@ -13,14 +13,53 @@ from dataclasses import dataclass
 
 from .textmap import TextMap, clean
 
-_DECISION_LINE = re.compile(r"(?:^|:)\s*(?P<d>Upheld|Overturned)\s*\.?\s*$", re.I)
-_LABELS = {
-    "claims": re.compile(r"Claims\s+Administrator\s+guidelines?\s*:", re.I),
-    "maximus": re.compile(r"MAXIMUS\s+guidelines?\s*:", re.I),
-    "rationale": re.compile(r"Decision\s+rationale\s*:", re.I),
+# "…: Upheld", "…: UPHELD", "…: Upheld (Not Medically Necessary)", "…: Overturned - medically necessary"; a
+# qualifier may wrap onto the next line ("(Not Medically" / "Necessary)").
+DECISION_LINE = re.compile(
+    r"(?:^|:)\s*(?P<d>Upheld|Overturned)\b\s*(?P<q>\([^()]*\)?|[-–—,]\s*(?:not\s+)?medically\s+necessary"
+    r"(?:\s+and\s+appropriate)?)?\s*[.;]?\s*$",
+    re.I,
+)
+_QUALIFIER_SAYS_NOT = re.compile(r"\bnot\b|\bun(?:necessary|warranted)\b|\bdenied\b|\bnon-?certif", re.I)
+# The sentence that introduces the items; a heading that begins with it starts after it.
+INTRO_SENTENCE = re.compile(
+    r"(?:The\s+)?Final\s+Determination\s+was\s+based\s+on\s+(?:the\s+)?decisions?\s+for\s+the\s+disputed\s+"
+    r"items?(?:\s*/\s*services?)?\s+(?:set\s+forth|listed)\s+below\s*:?|\b(?:set\s+forth|listed)\s+below\s*:",
+    re.I,
+)
+_REVIEWER = r"(?:Expert|Physician|Medical|Professional|Independent|Peer)\s+Reviewer"
+# The labels of an item's paragraphs, as the 2016 letters print them and as other layouts word them.
+LABELS = {
+    "claims": re.compile(
+        r"Claims\s+Administrator(?:'s)?\s+guidelines?\s*:|Guidelines?\s+(?:used|relied\s+upon|cited)\s+by\s+"
+        r"(?:the\s+)?Claims\s+Administrator\s*:|Medical\s+Treatment\s+Guideline\(s\)\s+(?:which\s+|that\s+)?"
+        r"(?:the\s+)?Claims\s+Administrator\s+(?:relied\s+upon|based\s+(?:its|their|his/her)\s+decision\s+on)\s*:",
+        re.I,
+    ),
+    "maximus": re.compile(
+        rf"MAXIMUS\s+guidelines?\s*:|{_REVIEWER}(?:'s)?\s+guidelines?\s*:|Guidelines?\s+(?:used|relied\s+upon|"
+        rf"cited)\s+by\s+(?:the\s+)?{_REVIEWER}\s*:|Medical\s+Treatment\s+Guideline\(s\)\s+(?:relied\s+upon\s+by\s+"
+        rf"(?:the\s+)?{_REVIEWER}(?:\s+and\s+why)?|(?:which\s+|that\s+)?(?:the\s+)?{_REVIEWER}\s+(?:relied\s+upon|"
+        rf"based\s+(?:his/her|its|their)\s+decision\s+on))\s*:",
+        re.I,
+    ),
+    "rationale": re.compile(
+        r"Decision\s+rationale\s*:|Rationale\s+for\s+(?:the\s+)?Decision\s*:|Rationale\s+for\s+why\s+the\s+"
+        r"requested\s+treatment\s*/?\s*service\s+is\s*/?\s*was\s+not\s+medically\s+necessary\s*:|^\s*Rationale\s*:",
+        re.I | re.M,
+    ),
 }
-_INTRO = re.compile(r"set forth below:?|DECISIONS AND RATIONALES", re.I)
-_LABEL_LINE = re.compile(r"^(Claims Administrator guideline|MAXIMUS guideline|Decision rationale):", re.I)
+# Other layouts' rationale labels ("Reason:", "Basis for the determination:"): the generic reader's only,
+# since a 2016 rationale may hold such words at a line start.
+GENERIC_LABELS = LABELS | {
+    "rationale": re.compile(
+        rf"(?:{LABELS['rationale'].pattern})|^\s*(?:Reasons?|Basis|Explanation)(?:\s+for\s+(?:the\s+)?"
+        r"(?:decision|determination))?\s*:",
+        re.I | re.M,
+    )
+}
+ANY_LABEL = re.compile("|".join(f"(?:{p.pattern})" for p in LABELS.values()), re.I)
+_INTRO = re.compile(r"(?:set\s+forth|listed)\s+below:?|DECISIONS AND RATIONALES", re.I)
 MAX_HEADING_LINES = 10
 
 
@@ -35,7 +74,11 @@ class Item:
     block_end: int
 
 
-def find_items(tm: TextMap, region_start: int) -> list[Item]:
+def find_items(
+    tm: TextMap, region_start: int, *, require_label: bool = True, labels: dict[str, re.Pattern] = LABELS
+) -> list[Item]:
+    """Items by their decision lines from ``region_start``; ``require_label``: only a decision line that a
+    paragraph label follows (the known layouts) counts."""
     lines = tm.lines
     first_line = tm.line_index(region_start) if tm.text else 0
     found: list[
@@ -43,13 +86,14 @@ def find_items(tm: TextMap, region_start: int) -> list[Item]:
     ] = []  # (heading start offset, confidence, decision line, match)
     for i in range(first_line, len(lines)):
         text = lines[i].text
-        m = _DECISION_LINE.search(text)
+        m = DECISION_LINE.search(text)
         if not m:
             continue
         # The decision word alone must follow a heading line ending in ":" (or "is:").
         if not text[: m.start("d")].strip() and (i == 0 or not lines[i - 1].text.rstrip().endswith(":")):
             continue
-        if not _followed_by_label(tm, i):
+        wrapped = bool(m.group("q")) and m.group("q").startswith("(") and not m.group("q").endswith(")")
+        if require_label and not _followed_by_label(tm, i + 1 if wrapped else i):
             continue
         floor = found[-1][2] + 1 if found else first_line
         start, conf = _heading_start(tm, i, floor)
@@ -60,34 +104,41 @@ def find_items(tm: TextMap, region_start: int) -> list[Item]:
         dec_start, dec_end = line_start + m.start("d"), line_start + m.end("d")
         head_end = line_start + m.start()  # at the ":" before the decision, or the start of its own line
         block_end = found[k + 1][0] - 1 if k + 1 < len(found) else len(tm.text)
-        paragraphs = _paragraphs(tm.text, dec_end, block_end)
+        spans = paragraphs(tm.text, dec_end, block_end, labels)
         dec_conf = 0.97
-        if paragraphs["claims"] is None or paragraphs["rationale"] is None:
+        if spans["claims"] is None or spans["rationale"] is None:
             conf, dec_conf = min(conf, 0.7), 0.7
         decision = m.group("d").capitalize()
+        qualifier = m.group("q") or ""
+        if qualifier and (decision == "Upheld") != bool(_QUALIFIER_SAYS_NOT.search(qualifier)):
+            dec_conf = min(
+                dec_conf, 0.4
+            )  # "Overturned (Not Medically Necessary)": the letter contradicts itself
+        intro = list(INTRO_SENTENCE.finditer(tm.text, head_start, head_end))
+        if intro:  # the items' introduction shares the heading's paragraph or line
+            head_start = intro[-1].end()
+            while head_start < head_end and tm.text[head_start].isspace():
+                head_start += 1
         items.append(
-            Item(
-                (head_start, head_end), decision, (dec_start, dec_end), conf, dec_conf, paragraphs, block_end
-            )
+            Item((head_start, head_end), decision, (dec_start, dec_end), conf, dec_conf, spans, block_end)
         )
     return items
 
 
 def _followed_by_label(tm: TextMap, i: int) -> bool:
     following = " ".join(line.text for line in tm.lines[i + 1 : i + 4])
-    return bool(
-        re.match(
-            r"\s*(Claims\s+Administrator\s+guideline|MAXIMUS\s+guideline|Decision\s+rationale)",
-            following,
-            re.I,
-        )
-    )
+    return bool(re.match(rf"\s*(?:{ANY_LABEL.pattern})", following, re.I))
 
 
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s*$")
-_MODIFIED_TAIL = re.compile(
-    r"The remaining IMR eligible portion|leaving the original request|The original request,", re.I
+# How a modified request names the part left for review: "The remaining IMR eligible portion of the original
+# request, Z", "The portion eligible for IMR, Z", "The original request, Z" (after "leaving … IMR eligible").
+DISPUTED_INTRO = (
+    r"The\s+(?:remaining\s+)?(?:IMR[\s-]+eligible\s+portion|portion\s+(?:that\s+(?:is|remains)\s+|remaining\s+)?"
+    r"eligible\s+for\s+(?:IMR|Independent\s+Medical\s+Review)|remaining\s+portion|remainder|original\s+request)"
+    r"(?:\s+of\s+the\s+(?:original\s+)?request)?(?:\s+(?:that\s+is\s+)?(?:eligible\s+for\s+IMR|IMR\s+eligible))?"
 )
+_MODIFIED_TAIL = re.compile(rf"{DISPUTED_INTRO}|leaving\s+the\s+(?:original\s+request|remainder)", re.I)
 
 
 def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, float]:
@@ -100,14 +151,21 @@ def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, float]:
     j = i
     while j > floor:
         line, prev = lines[j], lines[j - 1]
-        if line.para_break or (prev.starts_bold is False and line.starts_bold) or _INTRO.search(prev.text):
+        intro = _INTRO.search(prev.text)
+        if intro and prev.text[intro.end() :].strip():
+            # "… set forth below: MRI of the lumbar spine …": the heading starts on the introduction's line
+            at = tm.line_starts[j - 1] + intro.end()
+            while tm.text[at].isspace():
+                at += 1
+            return at, 0.97
+        if line.para_break or (prev.starts_bold is False and line.starts_bold) or intro:
             return tm.line_starts[j], 0.97
-        if i - j >= MAX_HEADING_LINES or _LABEL_LINE.search(prev.text):
+        if i - j >= MAX_HEADING_LINES or ANY_LABEL.match(prev.text):
             break  # a labelled paragraph of the previous item is no boundary signal by itself
         j -= 1
     if j == floor and (floor == 0 or lines[floor].para_break):
         return tm.line_starts[j], 0.97
-    floor = max(floor, j - 1) if _LABEL_LINE.search(lines[j - 1].text) else floor
+    floor = max(floor, j - 1) if ANY_LABEL.match(lines[j - 1].text) else floor
     # No layout signal: the heading opens on the line after the last sentence end.
     j = i
     while j > floor and not (
@@ -117,7 +175,7 @@ def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, float]:
         j -= 1
     start = tm.line_starts[j]
     head = tm.text[start : tm.line_starts[i] + len(lines[i].text)]
-    if _MODIFIED_TAIL.search(head) and "was the original request" not in head:
+    if _MODIFIED_TAIL.search(head) and not re.search(r"(?:was|were)\s+the\s+original\s+request", head):
         # "X was the original request. Y was authorized … The remaining … portion, Z is: Upheld"
         back = tm.line_starts[max(floor, j - 6)]
         at = tm.text.rfind("was the original request", back, start)
@@ -127,15 +185,17 @@ def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, float]:
     return start, 0.6
 
 
-def _paragraphs(text: str, start: int, end: int) -> dict[str, tuple[int, int] | None]:
+def paragraphs(
+    text: str, start: int, end: int, labels: dict[str, re.Pattern] = LABELS
+) -> dict[str, tuple[int, int] | None]:
     """Spans of the three labelled paragraphs in text[start:end], each running to the next label."""
     found = {}
-    for name, pattern in _LABELS.items():
+    for name, pattern in labels.items():
         m = pattern.search(text, start, end)
         if m:
             found[name] = m
     order = sorted(found.items(), key=lambda kv: kv[1].start())
-    spans: dict[str, tuple[int, int] | None] = {name: None for name in _LABELS}
+    spans: dict[str, tuple[int, int] | None] = {name: None for name in labels}
     for k, (name, m) in enumerate(order):
         stop = order[k + 1][1].start() if k + 1 < len(order) else end
         spans[name] = (m.end(), stop)
@@ -148,16 +208,21 @@ def heading_text(tm: TextMap, span: tuple[int, int]) -> str:
     return re.sub(r"\s+is\s*$", "", text).strip()
 
 
+_AUTHORIZED_BY = (
+    r"(?:(?:was|were|has\s+been|have\s+been)\s+)?(?:partially\s+)?(?:authorized|certified|approved|allowed|"
+    r"modified(?:\s+to)?)\s+(?:by\s+(?:the\s+)?(?:Claims\s+Administrator|utilization\s+review|UR)|on\s+utilization\s+review)"
+)
 _MODIFIED = [
     re.compile(
-        r"^(?P<orig>.+?) was the original request\.\s*(?P<auth>.+?) (?:was|were) authorized by the Claims "
-        r"Administrator\.\s*The remaining IMR eligible portion of the original request,?\s*(?P<disp>.+)$",
+        rf"^(?P<orig>.+?)\s+(?:was|were)\s+the\s+original\s+request\.\s*(?P<auth>.+?)\s+{_AUTHORIZED_BY}\.\s*"
+        rf"{DISPUTED_INTRO}\s*(?:,|:|\bis\s+for\b|\bis\b|\bwas\b)?\s*(?P<disp>.+)$",
         re.I,
     ),
     re.compile(
-        r"^(?P<orig>.+?) was the original request\.\s*The Claims Administrator (?:authorized|modified the request "
-        r"to|certified) (?P<auth>.+?),\s*leaving the (?:original request|remainder) IMR eligible\.\s*"
-        r"The original request,?\s*(?P<disp>.+)$",
+        rf"^(?P<orig>.+?)\s+(?:was|were)\s+the\s+original\s+request\.\s*The\s+Claims\s+Administrator\s+"
+        rf"(?:partially\s+)?(?:authorized|certified|approved|allowed|modified\s+(?:the\s+request\s+)?to)\s+"
+        rf"(?P<auth>.+?),?\s+leaving\s+(?:the\s+(?:original\s+request|remainder|rest)\s+)?(?:IMR\s+eligible|eligible\s+for\s+IMR)"
+        rf"\.\s*{DISPUTED_INTRO}\s*(?:,|:|\bis\s+for\b|\bis\b|\bwas\b)?\s*(?P<disp>.+)$",
         re.I,
     ),
 ]
@@ -168,4 +233,20 @@ def modified_request(treatment: str) -> dict | None:
         m = pattern.match(treatment)
         if m:
             return {k: m.group(k).strip(" ,.") for k in ("orig", "auth", "disp")}
+    return None
+
+
+_NECESSITY = re.compile(
+    r"medically necessary|medical necessity|\b(?:is|are|was|were|be|been)\s+(?:not\s+)?(?:recommended|indicated|"
+    r"supported|warranted|necessary|appropriate|certified)\b",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(?:not|none|no|neither|nor|never|cannot|non-?certified|unnecessary)\b|n't", re.I)
+
+
+def conclusion(rationale: str) -> str | None:
+    """What the rationale's last sentence on necessity says: Upheld (not necessary) or Overturned (necessary)."""
+    for sentence in reversed(re.split(r"(?<=[.!?])\s+", rationale.strip())):
+        if _NECESSITY.search(sentence):
+            return "Upheld" if _NEGATION.search(sentence) else "Overturned"
     return None

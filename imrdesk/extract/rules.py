@@ -11,7 +11,10 @@ import re
 from dataclasses import asdict, dataclass
 
 from ..record.registry import LETTER_SPECS
-from .letter import conclusion
+from .diagnoses import CUE as DIAGNOSIS_CUE
+from .injury import MECHANISM_CUE, TREATMENT_CUE, cue_sentence, treatment_not_stated
+from .items import conclusion
+from .layout import UNKNOWN
 from .summary import find_injury_date
 
 FINDING_CONFIDENCE = 0.5  # a value a rule doubts goes below the review threshold
@@ -28,7 +31,13 @@ RULES = {
     "injury_date_agrees": "The header's date of injury agrees with the summary's",
     "sources_match_citations": "Guideline families agree with the parsed citations",
     "treatment_heading": "A treatment is a heading, not the paragraphs after it",
+    "value_missed": "Where the letter states a value, a value was read",
+    "layout_unknown": "The letter follows a layout imrdesk knows",
 }
+# "Decision based on …": a guideline paragraph that names what it relied on.
+_CITES = re.compile(
+    r"Decision\s+based\s+on\b|based\s+(?:its|his/her|his|her|their)\s+decision\s+on\s+the\s+(?!MTUS\b)", re.I
+)
 # The labels of a letter's paragraphs: a treatment that contains one ran on past its heading.
 _PARAGRAPH_LABEL = re.compile(
     r"\b(?:claims\s+administrator\s+guideline|maximus\s+guideline|decision\s+rationale|"
@@ -99,7 +108,8 @@ def _check(rec: dict) -> list[Finding]:
     items = rec.get("items") or []
     if not items:
         out.append(Finding("has_items", "items", "No disputed item was found in this letter."))
-    notice = rec.get("format") == "imr-2013"  # the notice's rationales follow later pages
+    # The notice's rationales follow later pages; a layout imrdesk does not know may word or lack them.
+    notice = rec.get("format") in ("imr-2013", UNKNOWN)
     for n, item in enumerate(items):
         path = f"items[{n}]"
         if item.get("decision") not in ("Upheld", "Overturned"):
@@ -158,6 +168,16 @@ def _check(rec: dict) -> list[Finding]:
                         f"Sources {sources} differ from the families cited ({', '.join(cited)}).",
                     )
                 )
+    out.extend(_missed(rec))
+    if rec.get("format") == UNKNOWN:
+        out.append(
+            Finding(
+                "layout_unknown",
+                "items",
+                "This letter's layout is not one imrdesk knows: its values were read by the generic reader, "
+                "so check each against the letter.",
+            )
+        )
     header_doi = rec.get("date_of_injury")
     summary_doi = find_injury_date(rec.get("summary") or "")
     if _iso(header_doi) and summary_doi and summary_doi[0] != header_doi and modern:
@@ -169,6 +189,69 @@ def _check(rec: dict) -> list[Finding]:
             )
         )
     return out
+
+
+def _missed(rec: dict) -> list[Finding]:
+    """Values the letter carries the cue of, where nothing was read: the review queue must visit them."""
+    out: list[Finding] = []
+    summary = rec.get("summary") or ""
+    injury = rec.get("injury") or {}
+    if summary:
+        said = {
+            "injury.treatment_to_date": (
+                TREATMENT_CUE,
+                "treatment to date",
+                not injury.get("treatment_to_date") and not treatment_not_stated(summary),
+            ),
+            "injury.diagnoses": (DIAGNOSIS_CUE, "diagnoses", not injury.get("diagnoses")),
+            # "The mechanism of injury was not detailed" reads as no mechanism: nothing was missed there.
+            "injury.mechanism": (
+                MECHANISM_CUE,
+                "mechanism of injury",
+                not injury.get("mechanism") and not _unstated(summary),
+            ),
+        }
+        for path, (cue, label, empty) in said.items():
+            where = cue_sentence(summary, cue) if empty else None
+            if where:
+                sentence = summary[where[0] : where[1]].strip()
+                out.append(
+                    Finding(
+                        "value_missed",
+                        path,
+                        f"The case summary speaks of the {label} (“{_short(sentence)}”) but none was read.",
+                    )
+                )
+    for n, item in enumerate(rec.get("items") or []):
+        if not isinstance(item, dict):
+            continue
+        for side, label in (("claims_administrator", "Claims Administrator"), ("maximus", "MAXIMUS")):
+            paragraph = item.get(f"{side}_guideline") or ""
+            if _CITES.search(paragraph) and not item.get(f"{side}_citations"):
+                out.append(
+                    Finding(
+                        "value_missed",
+                        f"items[{n}].{side}_citations",
+                        f"The {label} guideline names what the decision was based on, but no citation was read.",
+                    )
+                )
+    return out
+
+
+def _unstated(summary: str) -> bool:
+    return bool(
+        re.search(
+            r"mechanism\s+of\s+(?:the\s+)?injury\s+(?:is|was|were|has\s+been)\s+(?:not\s+\w+|unknown|unclear|"
+            r"undetermined)",
+            summary,
+            re.I,
+        )
+    )
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def apply(rec: dict, dismissed: set[str] | frozenset[str] = frozenset()) -> dict:
