@@ -501,7 +501,7 @@ def test_corrections_show_in_every_export(corpus_store, tmp_path):
 
     assert export(store, tmp_path / "d.xlsx", "xlsx") == n_items
     wb = load_workbook(tmp_path / "d.xlsx", read_only=True)
-    assert wb.sheetnames == ["items", "documents"]
+    assert wb.sheetnames == ["items", "failed", "documents"]
     sheet = list(wb["items"].iter_rows(values_only=True))
     header, body = sheet[0], sheet[1:]
     assert len(body) == n_items
@@ -540,13 +540,17 @@ def test_spreadsheet_formulas_are_neutralised(corpus_store, tmp_path):
 
     export(store, tmp_path / "e.xlsx", "xlsx")
     wb = load_workbook(tmp_path / "e.xlsx")
+    quoted = 0
     for row in wb["items"].iter_rows():
         for cell in row:
-            assert cell.data_type != "f"
-            assert not (isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")))
+            assert cell.data_type != "f"  # never a formula
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                assert cell.quotePrefix  # Excel's own, invisible guard: editing the cell runs nothing
+                quoted += 1
+    assert quoted >= len(evil)
     header = [c.value for c in wb["items"][1]]
     mine = [r for r in wb["items"].iter_rows(min_row=2, values_only=True) if r[0] == doc_id]
-    assert mine[0][header.index("treatment")] == "'" + evil["items[0].treatment"]
+    assert mine[0][header.index("treatment")] == evil["items[0].treatment"]  # as written, no apostrophe
 
     export(store, tmp_path / "e.json", "json")  # JSON keeps the exact text
     data = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
@@ -565,3 +569,30 @@ def test_delete_document(corpus_store):
             0
         ]
         assert n == 0, table
+
+
+def test_excel_an_analyst_can_use_at_once(corpus_store, tmp_path):
+    """Real date cells, a frozen header row with a filter, widths, and failed letters on their own sheet."""
+    import datetime as dt
+
+    from imrdesk.extract import error_record
+
+    store = corpus_store
+    store.add_record(error_record("scan.pdf", None, "no_text_layer", "This PDF has no text layer."), b"%PDF-1.4")
+    doc_id = _with_items(store)
+    store.set_value(doc_id, "injury.mechanism", "- fell from a ladder")  # ordinary text starting with a dash
+    export(store, tmp_path / "a.xlsx", "xlsx")
+    wb = load_workbook(tmp_path / "a.xlsx")
+    items, failed = wb["items"], wb["failed"]
+    assert items.freeze_panes == "A2" and items.auto_filter.ref.startswith("A1:")
+    header = [c.value for c in items[1]]
+    row = next(r for r in items.iter_rows(min_row=2) if r[0].value == doc_id)
+    date = row[header.index("decision_date")]
+    assert isinstance(date.value, dt.datetime) and date.number_format == "yyyy-mm-dd"
+    assert date.value.date().isoformat() == store.record(doc_id)["decision_date"]
+    assert row[header.index("injury_mechanism")].value == "- fell from a ladder"  # no apostrophe shown
+    assert items.column_dimensions["A"].width >= 10
+    assert [c.value for c in failed[1]][:4] == ["doc_id", "file", "error_code", "error_message"]
+    failed_rows = list(failed.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2]) for r in failed_rows] == [("scan.pdf", "no_text_layer")]
+    assert all(r[header.index("file")] != "scan.pdf" for r in items.iter_rows(min_row=2, values_only=True))

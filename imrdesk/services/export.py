@@ -7,13 +7,14 @@ Spreadsheet cells that a spreadsheet program would run as a formula (text starti
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..record import corrected_paths
-from ..record.registry import EXPORT_ITEM_COLUMNS, EXPORT_LETTER_COLUMNS
+from ..record.registry import DATE_FIELDS, EXPORT_ITEM_COLUMNS, EXPORT_LETTER_COLUMNS
 from .files import atomic_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,32 +149,101 @@ def _csv(store: Store, path: Path, ids: list[int]) -> int:
     return n
 
 
-def _xlsx_value(value):
+# Excel: what an analyst can use at once — real date cells, a frozen header row with a filter, sensible
+# widths, the letters that could not be read on their own sheet. Text is always a text cell: openpyxl would
+# otherwise write "=…" as a formula; text a spreadsheet would run as a formula when edited gets Excel's own
+# quote prefix (invisible), so no apostrophe shows and nothing runs.
+DATE_COLUMNS = {c for c, path in LETTER_COLUMNS if path in DATE_FIELDS}
+WIDTHS = {"treatment": 48, "rationale": 60, "summary": 60, "file": 24, "case_number": 15}
+LONG_TEXT = {
+    "claims_administrator_guideline",
+    "maximus_guideline",
+    "injury_treatment_to_date",
+    "injury_diagnoses",
+}
+FAILED_COLUMNS = ("doc_id", "file", "error_code", "error_message", "sha256")
+
+
+def _xlsx_cell(sheet, column: str, value):
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    value = _cell(value)
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if column in DATE_COLUMNS and isinstance(value, str):
+        try:
+            cell = WriteOnlyCell(sheet, value=_dt.date.fromisoformat(value))
+            cell.number_format = "yyyy-mm-dd"
+            return cell
+        except ValueError:
+            pass  # not an ISO date (a reviewer's odd value): shown as written
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > XLSX_CELL_LIMIT:
             value = value[: XLSX_CELL_LIMIT - 1] + "…"
-    return value
+        cell = WriteOnlyCell(sheet, value=None)
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True
+        return cell
+    return WriteOnlyCell(sheet, value=value)
+
+
+def _sheet(wb, title: str, columns) -> object:
+    from openpyxl.utils import get_column_letter
+
+    sheet = wb.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for n, column in enumerate(columns, start=1):
+        width = WIDTHS.get(column) or (40 if column in LONG_TEXT else max(10, min(22, len(column) + 2)))
+        sheet.column_dimensions[get_column_letter(n)].width = width
+    return sheet
 
 
 def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    items = wb.create_sheet("items")
-    items.append(list(ROW_COLUMNS))
-    n = 0
+    items = _sheet(wb, "items", ROW_COLUMNS)
+    items.append([_xlsx_cell(items, "", c) for c in ROW_COLUMNS])
+    failed = _sheet(wb, "failed", FAILED_COLUMNS)
+    failed.append([_xlsx_cell(failed, "", c) for c in FAILED_COLUMNS])
+    n = n_failed = 0
     for rec in store.records(ids):
+        if rec.get("error"):  # nothing to analyse: on the failed sheet, with the reason
+            err = rec["error"]
+            failed.append(
+                [
+                    _xlsx_cell(failed, c, v)
+                    for c, v in zip(
+                        FAILED_COLUMNS,
+                        (
+                            rec.get("id"),
+                            rec.get("file"),
+                            err.get("code"),
+                            err.get("message"),
+                            rec.get("sha256"),
+                        ),
+                        strict=True,
+                    )
+                ]
+            )
+            n_failed += 1
+            continue
         for row in item_rows(rec):
-            items.append([_xlsx_value(row[c]) for c in ROW_COLUMNS])
+            items.append([_xlsx_cell(items, c, row[c]) for c in ROW_COLUMNS])
             n += 1
-    docs = wb.create_sheet("documents")
-    docs.append([*DOCUMENT_COLUMNS, "sha256"])
+    items.auto_filter.ref = f"A1:{get_column_letter(len(ROW_COLUMNS))}{n + 1}"
+    failed.auto_filter.ref = f"A1:{get_column_letter(len(FAILED_COLUMNS))}{n_failed + 1}"
+    doc_columns = (*DOCUMENT_COLUMNS, "sha256")
+    docs = _sheet(wb, "documents", doc_columns)
+    docs.append([_xlsx_cell(docs, "", c) for c in doc_columns])
     wanted = set(ids)
-    offset = 0
+    offset = n_docs = 0
     while True:
         page = store.list_documents(limit=5000, offset=offset)
         if not page:
@@ -184,7 +254,9 @@ def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
                 continue
             err = d["error"] or {}
             flat = {**d, "error_code": err.get("code"), "error_message": err.get("message")}
-            docs.append([_xlsx_value(flat.get(c)) for c in (*DOCUMENT_COLUMNS, "sha256")])
+            docs.append([_xlsx_cell(docs, c, flat.get(c)) for c in doc_columns])
+            n_docs += 1
+    docs.auto_filter.ref = f"A1:{get_column_letter(len(doc_columns))}{n_docs + 1}"
     with atomic_file(path, None) as tmp:
         wb.save(tmp)
     return n
