@@ -79,6 +79,10 @@ OPENING = "The injured worker is a 44 year old male who sustained an industrial 
             "a Controlled Ankle Movement Boot and knee immobilizer",
         ),
         ("To date, treatment has consisted of rest and ice.", "rest and ice"),
+        ("Treatment modalities have included rest and ice.", "rest and ice"),
+        ("The patient's treatment to date has included rest and ice.", "rest and ice"),
+        ("Treatment received to date includes rest and ice.", "rest and ice"),
+        ("Treatment to date: rest and ice.", "rest and ice"),
     ],
 )
 def test_treatment_to_date_phrasings(sentence, value):
@@ -141,6 +145,13 @@ def test_no_treatment_to_date_where_none_is_stated(sentence):
             ],
         ),
         ("The physician gave the applicant a diagnosis of lumbar radiculopathy.", ["lumbar radiculopathy"]),
+        ("He carries a diagnosis of lumbar radiculopathy.", ["lumbar radiculopathy"]),
+        ("The diagnostic impression is lumbar radiculopathy.", ["lumbar radiculopathy"]),
+        (
+            "The diagnoses have included lumbar radiculopathy and neck pain.",
+            ["lumbar radiculopathy", "neck pain"],
+        ),
+        ("Impression: lumbar radiculopathy.", ["lumbar radiculopathy"]),
         (
             "Diagnoses, and-or impressions, were noted to include: low back injury; sacroiliac joint sprain.",
             ["low back injury", "sacroiliac joint sprain"],
@@ -253,6 +264,11 @@ def test_an_and_that_may_join_one_diagnosis_is_doubted():
             "slipped and fell on a wet floor",
             False,
         ),
+        ("She injured her back while lifting a patient.", "lifting a patient", False),
+        ("He reported that he was lifting a heavy box when he felt pain.", "lifting a heavy box", False),
+        ("She reported pain that started while pushing boxes.", "pushing boxes", False),
+        ("He was involved in a motor vehicle accident.", "a motor vehicle accident", False),
+        ("The injury occurred as a result of a fall from a ladder.", "a fall from a ladder", True),
     ],
 )
 def test_mechanism_phrasings(sentence, value, strict):

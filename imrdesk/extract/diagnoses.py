@@ -252,7 +252,8 @@ def tidy(value: str) -> str:
 
 
 _VERB = (
-    r"(?:include[sd]?|including|are|is|were|was|consist(?:s|ed)?\s+of|comprised?\s+of|"
+    r"(?:include[sd]?|including|(?:have|has)\s+(?:been\s+)?included|are|is|were|was|consist(?:s|ed)?\s+of|"
+    r"comprised?\s+of|"
     r"(?:(?:is|are|was|were|have\s+been|has\s+been)\s+)?(?:documented|noted|listed|reported|recorded|given|"
     r"identified|described|stated)(?:\s+(?:as|to\s+include|to\s+be|is|are))?)"
 )
@@ -261,8 +262,10 @@ _PATTERNS = [
     # noted to include:"
     rf"\bdiagnos(?:is|es)\b(?:\s*,?\s*(?:and|and-or|and/or|or)\s+impressions?\s*,?)?\s+{_VERB}(?:\s+{_VERB})?\s*:?\s*",
     r"\b(?:Diagnos(?:is|es)|Impressions?|Assessment)\s*:\s*",
+    r"\bdiagnostic\s+impressions?\s+(?:is|are|was|were|include[sd]?)\s*:?\s*",
     r"\bdiagnosed\s+(?:as\s+having|as\s+with|with|as)\s+",
-    r"\b(?:has|have|had)\s+(?:had\s+|been\s+given\s+)?(?:a\s+|the\s+)?diagnos(?:is|es)\s+(?:that\s+)?(?:include[sd]?|including|of)\s*:?\s*",
+    r"\b(?:has|have|had|carries|carried|with|received)\s+(?:had\s+|been\s+given\s+)?(?:a\s+|the\s+)?(?:working\s+|"
+    r"primary\s+|final\s+|current\s+)?diagnos(?:is|es)\s+(?:that\s+)?(?:include[sd]?|including|of)\s*:?\s*",
     r"\b(?:gave|given|assigned|rendered)\s+(?:\w+\s+){0,3}?(?:a\s+|the\s+)?diagnos(?:is|es)\s+of\s+",
     r"\b(?:being\s+treated|undergoing\s+(?:medical\s+)?treatments?|receiving\s+treatments?|under\s+treatment)\s+for\s*:?\s*"
     r"(?:(?:the\s+)?diagnos(?:is|es)\s+of\s+)?",

@@ -45,7 +45,8 @@ _STRICT_MECHANISM = [
     rf"(?:(?:when|while)\s+)?(?:(?:{_SUBJECT})\s+)?",
     r"mechanism\s+of\s+(?:the\s+)?injury\s*(?::|-|–)\s*",
     rf"\b(?:the|this|her|his|their)\s+(?:industrial\s+|work(?:-related)?\s+|original\s+)?injury\s+"
-    rf"(?:occurred|happened|took\s+place)\s+(?:on\s+[^.,;]{{4,25}}?\s+)?(?:when|while|as|after)\s+"
+    rf"(?:occurred|happened|took\s+place)\s+(?:on\s+[^.,;]{{4,25}}?\s+)?(?:as\s+a\s+result\s+of|because\s+of|"
+    rf"due\s+to|when|while|as|after|from)\s+"
     rf"(?:(?:{_SUBJECT})\s+)?",
 ]
 _FALLBACK_MECHANISM = [
@@ -55,6 +56,16 @@ _FALLBACK_MECHANISM = [
     rf"\b(?:when|while|after|as\s+a\s+result\s+of|from)\s+(?:(?:{_SUBJECT})\s+)?",
     rf"\b(?:was|were|got|became)\s+(?:\w+\s+)?(?:injured|hurt)\b[^.;]{{0,50}}?\b(?:when|while|after|by)\s+"
     rf"(?:(?:{_SUBJECT})\s+)?",
+    # "She injured her back while lifting a patient"
+    rf"\b(?:injured|hurt|strained|sprained|twisted)\s+(?:his|her|their)\s+[^.;]{{0,40}}?\b(?:when|while|after|by)\s+"
+    rf"(?:(?:{_SUBJECT})\s+)?",
+    # "… reported that he was lifting a heavy box when he felt pain", "pain that started while pushing boxes"
+    rf"\b(?:reported|stated|noted|indicated|reports|states)\s+(?:that\s+)?(?:{_SUBJECT})\s+(?:was\s+|were\s+)?"
+    rf"(?=(?:lifting|carrying|pushing|pulling|moving|loading|unloading|climbing|reaching|bending|twisting|walking|"
+    rf"running|stepping|working|restraining|transferring|slipped|tripped|fell|lifted|carried|pushed|pulled)\b)",
+    rf"\b(?:started|began|begun|occurred|developed|arose)\s+(?:while|when|after)\s+(?:(?:{_SUBJECT})\s+)?",
+    r"\b(?:was|were)\s+involved\s+in\s+(?=an?\s+(?:[\w-]+\s+){0,2}?(?:motor\s+vehicle|car|MVA|MVC|altercation|"
+    r"accident|collision|fight|assault)\b)",
     # "spinal contusion secondary to a fall", "reportedly attributed to an industrial motor vehicle accident"
     r"\b(?:secondary|due|attributed|attributable|related)\s+to\s+(?=(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
     r"(?:fall|slip|trip|lift\w*|motor\s+vehicle|MVA|MVC|accident|assault|altercation|cumulative|repetitive|"
@@ -84,7 +95,7 @@ _MECH_TAIL = re.compile(
     r"(?:\s*,\s*(?:and\s+|which\s+|then\s+)?|\s+(?:and|which|then|with)\s+)(?:felt|developed|sustain\w*|"
     r"experienc\w*|noted|report\w*|injur\w*|hurt\w*|resulting|result\w*|caus\w*|subsequent\w*|complain\w*|"
     r"began|started|had\s+(?:onset|pain)|has\s+|was\s+(?:seen|treated|evaluated|taken|transported)|"
-    r"presented|went)\b"
+    r"presented|went)\b|\s+when\s+(?:he|she|they|the\s+\w+(?:\s+worker)?)\s+(?:felt|noted|noticed|developed|experienced)\b"
     r"|\s+(?:on|dated)\s+\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b.*$|\s*\((?:date\s+of\s+injury|DOI)\b.*$",
     re.I,
 )
@@ -151,12 +162,12 @@ def _mechanism_at(text: str, start: int, end: int, strength: float) -> Reading |
 # ------------------------------------------------------------------------------------ treatment to date
 
 _TREATMENT_SUBJECT = (
-    r"(?:(?:the|his|her|their|all)\s+)?(?:(?:prior|past|previous|relevant|conservative|recent|other|"
-    r"earlier|initial)\s+(?:relevant\s+|medical\s+|conservative\s+)?)?(?:medical\s+)?"
-    r"(?:treatments?|therap(?:y|ies)|care|management|modalities)"
+    r"(?:(?:the|his|her|their|all)\s+|(?:the\s+)?(?:patient|injured\s+worker|applicant|claimant|employee|IW)['’]s\s+)?"
+    r"(?:(?:prior|past|previous|relevant|conservative|recent|other|earlier|initial)\s+(?:relevant\s+|medical\s+|"
+    r"conservative\s+)?)?(?:medical\s+)?(?:(?:treatments?|therap(?:y|ies)|care|management)(?:\s+modalities)?|modalities)"
     r"(?:\s+(?:and|&|/)\s+(?:evaluations?|diagnostics?(?:\s+(?:testing|tests|studies|work-?ups?))?|"
     r"diagnostic\s+(?:testing|tests|studies|work-?ups?)|testing|imaging|modalities|therap(?:y|ies)))?"
-    r"(?:\s+(?:to\s+date|thus\s+far|so\s+far|rendered|received|provided|given|administered|history))?"
+    r"(?:\s+(?:to\s+date|thus\s+far|so\s+far|rendered|received|provided|given|administered|history)){0,2}"
 )
 _TREATMENT_VERB = (
     r"(?:(?:has|have|had)\s+)?(?:also\s+)?(?:been\s+)?(?:(?:was|were|is|are)\s+)?"
@@ -182,6 +193,14 @@ _TREATMENT_PATTERNS = [
     (
         re.compile(
             rf"(?:^|(?<=[.;]\s))(?:{_SUBJECT})\s+(?:has|had)\s+(?:previously\s+)?been\s+treated\s+with\s+",
+            re.I,
+        ),
+        STRICT,
+    ),
+    # a label: "Treatment to date: X", "Prior treatments: X"
+    (
+        re.compile(
+            rf"{_SENTENCE_OPEN}(?:(?:prior|past|previous)\s+treatments?|treatments?\s+(?:to\s+date|history))\s*:\s*",
             re.I,
         ),
         STRICT,
