@@ -124,3 +124,15 @@ def test_reworded_summary_sentences_read_the_same_values():
         assert rec["injury"] == want
         for key in ("diagnoses", "treatment_to_date"):
             assert rec["provenance"][f"injury.{key}"]["confidence"] >= REVIEW_THRESHOLD
+
+
+def test_a_heading_whose_layout_and_words_disagree_goes_to_review():
+    """Independent readings: a paragraph gap inside a heading says it starts later than its sentences do."""
+    text = _text(MODIFIED)
+    at = text.index("Norco 10/325mg #60 was the original request.", text.index("set forth below"))
+    cut = text.index("request.", at) + len("request.")
+    broken = text[:cut] + "\n\n" + text[cut:].lstrip(" ")
+    for rec in _both(broken):
+        assert rec["provenance"]["items[0].treatment"]["confidence"] < REVIEW_THRESHOLD
+    for rec in _both(text):
+        assert rec["provenance"]["items[0].treatment"]["confidence"] >= REVIEW_THRESHOLD

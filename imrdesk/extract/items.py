@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .evidence import DISAGREE
 from .textmap import TextMap, clean
 
 # "…: Upheld", "…: UPHELD", "…: Upheld (Not Medically Necessary)", "…: Overturned - medically necessary"; a
@@ -144,45 +145,69 @@ _MODIFIED_TAIL = re.compile(rf"{DISPUTED_INTRO}|leaving\s+the\s+(?:original\s+re
 def _heading_start(tm: TextMap, i: int, floor: int) -> tuple[int, float]:
     """Offset where the heading of the decision on line ``i`` begins, and how sure that is.
 
-    Layout tells first: a paragraph gap, a switch to bold type, or the item-list introduction. A flat text
-    with none of these (a letter pasted into a .txt) falls back to sentence ends, with lower confidence.
+    Two independent readings: the layout's (a paragraph gap, a switch to bold type, the item-list
+    introduction) and the words' (the line after the last sentence end). A flat text with no layout signal (a
+    letter pasted into a .txt) has only the second, at lower confidence; where both exist and disagree, the
+    layout's wins but goes to review.
     """
+    by_words = _words_start(tm, i, floor)
+    by_layout = _layout_start(tm, i, floor)
+    if by_layout is None:
+        return by_words, 0.6
+    return by_layout, 0.97 if by_layout == by_words else DISAGREE
+
+
+def _layout_start(tm: TextMap, i: int, floor: int) -> int | None:
     lines = tm.lines
     j = i
     while j > floor:
         line, prev = lines[j], lines[j - 1]
         intro = _INTRO.search(prev.text)
         if intro and prev.text[intro.end() :].strip():
-            # "… set forth below: MRI of the lumbar spine …": the heading starts on the introduction's line
-            at = tm.line_starts[j - 1] + intro.end()
-            while tm.text[at].isspace():
-                at += 1
-            return at, 0.97
+            return _after_intro(tm, j - 1, intro)
         if line.para_break or (prev.starts_bold is False and line.starts_bold) or intro:
-            return tm.line_starts[j], 0.97
+            return tm.line_starts[j]
         if i - j >= MAX_HEADING_LINES or ANY_LABEL.match(prev.text):
-            break  # a labelled paragraph of the previous item is no boundary signal by itself
+            return None  # a labelled paragraph of the previous item is no boundary signal by itself
         j -= 1
-    if j == floor and (floor == 0 or lines[floor].para_break):
-        return tm.line_starts[j], 0.97
-    floor = max(floor, j - 1) if ANY_LABEL.match(lines[j - 1].text) else floor
-    # No layout signal: the heading opens on the line after the last sentence end.
+    if floor == 0 or lines[floor].para_break:
+        return tm.line_starts[floor]
+    return None
+
+
+def _after_intro(tm: TextMap, line_no: int, intro: re.Match) -> int:
+    """ "… set forth below: MRI of the lumbar spine …": the heading starts on the introduction's line."""
+    at = tm.line_starts[line_no] + intro.end()
+    while tm.text[at].isspace():
+        at += 1
+    return at
+
+
+def _words_start(tm: TextMap, i: int, floor: int) -> int:
+    """The heading opens on the line after the last sentence end (or after the items' introduction)."""
+    lines = tm.lines
     j = i
-    while j > floor and not (
-        _SENTENCE_END.search(lines[j - 1].text)
-        and (lines[j].text[:1].isupper() or lines[j].text[:1].isdigit())
-    ):
+    while j > floor:
+        prev = lines[j - 1]
+        intro = _INTRO.search(prev.text)
+        if intro:
+            return _after_intro(tm, j - 1, intro) if prev.text[intro.end() :].strip() else tm.line_starts[j]
+        if ANY_LABEL.match(prev.text) and j - 1 < i:
+            floor = max(floor, j - 1)
+        if _SENTENCE_END.search(prev.text) and (lines[j].text[:1].isupper() or lines[j].text[:1].isdigit()):
+            break
         j -= 1
     start = tm.line_starts[j]
     head = tm.text[start : tm.line_starts[i] + len(lines[i].text)]
     if _MODIFIED_TAIL.search(head) and not re.search(r"(?:was|were)\s+the\s+original\s+request", head):
         # "X was the original request. Y was authorized … The remaining … portion, Z is: Upheld"
         back = tm.line_starts[max(floor, j - 6)]
-        at = tm.text.rfind("was the original request", back, start)
-        if at >= 0:
+        found = list(re.finditer(r"(?:was|were)\s+the\s+original\s+request", tm.text[back:start]))
+        if found:
+            at = back + found[-1].start()
             ends = [m.end() for m in re.finditer(r"[.!?][\"')\]]?\s+(?=[A-Z0-9])", tm.text[back:at])]
             start = back + ends[-1] if ends else tm.line_starts[tm.line_index(at)]
-    return start, 0.6
+    return start
 
 
 def paragraphs(
