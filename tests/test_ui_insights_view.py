@@ -14,11 +14,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from imrdesk.extract import extract  # noqa: E402
+from imrdesk.services import charts  # noqa: E402
+from imrdesk.services import insights as insights_service  # noqa: E402
 from imrdesk.services.charts import CHARTS, chart_table  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 from imrdesk.ui.app import configure  # noqa: E402
@@ -270,3 +273,34 @@ def test_screenshot_over_the_shared_corpus(insights, imported_corpus, chart, tmp
     assert len(colours) > 12
     folder = Path(os.environ.get("IMRDESK_SCREENSHOTS") or tmp_path)
     assert image.save(str(folder / f"insights-{chart.replace('_', '-')}.png"))
+
+
+def test_the_first_chart_fills_its_room_and_esc_closes(insights, samples_db, qtbot):
+    """The first chart is drawn before the pane is laid out: it is fitted again to the room it then has,
+    not left at its smallest size with its labels on top of each other."""
+    win = insights(samples_db)
+    qtbot.waitUntil(lambda: win.pane.canvas is not None and win.pane.canvas.width() > 600, timeout=5000)
+    room = win.pane.scroll.viewport().width()
+    assert win.pane.canvas.width() >= min(room - 2, 900) - 2
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    assert not win.isVisible()
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    QTest.keyClick(win, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert not win.isVisible()
+
+
+def test_a_far_off_decision_date_adds_no_run_of_empty_months(samples_db):
+    with Store(samples_db) as store:
+        doc = store.document_ids()[0]
+        store.set_value(doc, "decision_date", "2021-06-03")  # a typo or a late re-issue, years later
+        ins = insights_service.compute(store)
+    months = ins["by_month"].column("month")
+    assert months[-1] == "2021-06" and len(months) <= 12  # not the 50-odd months in between
+    assert "months without any letter are left out" in ins["by_month"].note
+    fig = charts.figure(ins, "by_month")
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels[-1].endswith("2021")  # the year is said where months were left out across years

@@ -208,7 +208,8 @@ def month_chart(ins: Insights, *, standalone: bool = True) -> Figure:
             )
     ax.set_ylim(0, top * 1.25)
     ax.set_xlim(-0.6, len(x) - 0.4)
-    labels = [_month_label(m, i == 0 or m.endswith("-01")) for i, m in enumerate(months)]
+    # the year under the first month, under January, and wherever months were left out across a year
+    labels = [_month_label(m, i == 0 or m[:4] != months[i - 1][:4]) for i, m in enumerate(months)]
     step = max(1, (len(x) + 15) // 16)
     ax.set_xticks(x[::step], labels[::step])
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))

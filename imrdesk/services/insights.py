@@ -198,6 +198,30 @@ def _until(records: Iterable[dict], stop: threading.Event) -> Iterator[dict]:
         yield record
 
 
+MAX_EMPTY_RUN = 3  # months without letters between two with letters: shown up to this many in a row
+
+
+def _month_rows(months: dict) -> tuple[list[tuple], int]:
+    """One row per month with letters, and the empty months between them when the gap is short: a letter
+    with a far-off decision date (a typo, a late re-issue) does not add dozens of empty months. Returns the
+    rows and how many empty months were left out."""
+    if not months:
+        return [], 0
+    rows, gap, left_out = [], [], 0
+    for m in month_range(min(months), max(months)):
+        t = months.get(m)
+        if t is None:
+            gap.append(m)
+            continue
+        if len(gap) <= MAX_EMPTY_RUN:
+            rows.extend((g, 0, *_Tally().decided()) for g in gap)
+        else:
+            left_out += len(gap)
+        gap = []
+        rows.append((m, len(t.letters), *t.decided()))
+    return rows, left_out
+
+
 def month_range(first: str, last: str) -> Iterator[str]:
     y, m = int(first[:4]), int(first[5:7])
     while f"{y:04d}-{m:02d}" <= last:
@@ -270,22 +294,23 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
             "by_status": statuses,
         },
     )
-    month_rows = []
-    if months:
-        for m in month_range(min(months), max(months)):
-            t = months.get(m) or _Tally()
-            month_rows.append((m, len(t.letters), *t.decided()))
+    month_rows, left_out = _month_rows(months)
     result.tables["by_month"] = Table(
         "by_month",
         "Letters and items by month of decision",
         ("month", "letters", *DECISION_COLUMNS),
         month_rows,
         label="Month of decision",
-        note=(
-            f"{undated} letter{' has' if undated == 1 else 's have'} no decision date and "
-            f"{'is' if undated == 1 else 'are'} not counted here."
-            if undated
-            else ""
+        note=" ".join(
+            part
+            for part in (
+                f"{undated} letter{' has' if undated == 1 else 's have'} no decision date and "
+                f"{'is' if undated == 1 else 'are'} not counted here."
+                if undated
+                else "",
+                f"{left_out} months without any letter are left out." if left_out else "",
+            )
+            if part
         ),
     )
     cat_rows = [

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -75,6 +76,9 @@ class ChartPane(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.scroll.setStyleSheet("background: white;")
+        # the chart is fitted to the room it has: again whenever that room changes (the first chart is drawn
+        # before the pane is laid out, when the room is still tiny)
+        self.scroll.viewport().installEventFilter(self)
         self.table = QTableWidget(0, 0, self)
         self.table.setObjectName("chartTable")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -123,6 +127,11 @@ class ChartPane(QWidget):
         super().resizeEvent(event)
         self._fit()
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return super().eventFilter(obj, event)
+
     def _fill_table(self, table) -> None:
         headers = [table.label or table.columns[0], *table.columns[1:]]
         headers = [h.replace("_", " ") for h in headers]
@@ -164,6 +173,10 @@ class InsightsWindow(QMainWindow):
         self.chart_names = list(CHARTS)
         # counted off the GUI thread; a newer request supersedes a running count, which stops at its next letter
         self.tasks = tasks if tasks is not None else TaskRunner(self.db_path, self)
+        close = QAction("Close", self)
+        close.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")])
+        close.triggered.connect(self.close)
+        self.addAction(close)  # Esc and Ctrl+W close the insights, wherever the focus is
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(350)
