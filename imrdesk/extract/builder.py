@@ -121,10 +121,11 @@ class RecordBuilder:
         p = self.rec["provenance"].get(path)
         return p["confidence"] if p else None
 
-    def lower(self, path: str, conf: float) -> None:
+    def lower(self, path: str, conf: float, doubt: str) -> None:
         p = self.rec["provenance"].get(path)
         if p:
             p["confidence"] = round(min(p["confidence"], conf), 3)
+            p["doubts"] = list(dict.fromkeys([*p.get("doubts", []), doubt]))
 
     def read(self, path: str, reading: Reading | None, offset: int = 0) -> None:
         """Set a value from a finder's reading, with its provenance, confidence and doubts."""
@@ -206,7 +207,7 @@ class RecordBuilder:
             self.set_found("date_of_injury", (value, a, b, 0.85), start)
         elif doi[0] != self.rec["date_of_injury"]:
             # The header and the summary disagree: keep the header's, but send it to review.
-            self.lower("date_of_injury", 0.4)
+            self.lower("date_of_injury", 0.4, "another reading differs")
 
     # ------------------------------------------------------------------------------------------- items
     def add_item(
@@ -217,15 +218,16 @@ class RecordBuilder:
         decision_span: tuple[int, int] | None,
         confidence: tuple[float, float],
         paragraphs: dict[str, tuple[int, int] | None],
+        doubts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
     ) -> dict:
         """One disputed item: its heading, decision, guideline paragraphs (``claims``, ``maximus``) and
         ``rationale`` (spans into the text)."""
         t = self.text
         path = f"items[{len(self.rec['items'])}]"
         item = empty_item(treatment, decision)
-        self.prov(f"{path}.treatment", *heading, confidence[0])
+        self.prov(f"{path}.treatment", *heading, confidence[0], doubts[0])
         if decision_span:
-            self.prov(f"{path}.decision", *decision_span, confidence[1])
+            self.prov(f"{path}.decision", *decision_span, confidence[1], doubts[1])
         mod = modified_request(treatment)
         if mod:
             item.update(original_request=mod["orig"], authorized=mod["auth"], disputed_portion=mod["disp"])

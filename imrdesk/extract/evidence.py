@@ -37,11 +37,10 @@ DOUBT_CAPS: dict[str, float] = {
     "a fragment of a longer name": 0.6,
     "an 'and' that may join one diagnosis": 0.7,
     "a reference that may be two": 0.6,
-    "says the value is not stated": 0.5,
     "another reading differs": DISAGREE,
+    "a qualifier that contradicts the decision": 0.4,
     "an unknown guideline chapter": 0.7,
     "text of the paragraph left out of the citations": 0.6,
-    "a citation without a title": 0.7,
     "a reading from a layout imrdesk does not know": 0.6,
 }
 

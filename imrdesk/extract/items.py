@@ -73,6 +73,7 @@ class Item:
     decision_confidence: float
     paragraphs: dict[str, tuple[int, int] | None]  # label -> span of paragraph text
     block_end: int
+    doubts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the heading's, the decision's
 
 
 def find_items(
@@ -107,21 +108,31 @@ def find_items(
         block_end = found[k + 1][0] - 1 if k + 1 < len(found) else len(tm.text)
         spans = paragraphs(tm.text, dec_end, block_end, labels)
         dec_conf = 0.97
+        head_doubts = ("another reading differs",) if conf == DISAGREE else ()
+        dec_doubts: tuple[str, ...] = ()
         if spans["claims"] is None or spans["rationale"] is None:
             conf, dec_conf = min(conf, 0.7), 0.7
         decision = m.group("d").capitalize()
         qualifier = m.group("q") or ""
         if qualifier and (decision == "Upheld") != bool(_QUALIFIER_SAYS_NOT.search(qualifier)):
-            dec_conf = min(
-                dec_conf, 0.4
-            )  # "Overturned (Not Medically Necessary)": the letter contradicts itself
+            # "Overturned (Not Medically Necessary)": the letter contradicts itself
+            dec_conf, dec_doubts = min(dec_conf, 0.4), ("a qualifier that contradicts the decision",)
         intro = list(INTRO_SENTENCE.finditer(tm.text, head_start, head_end))
         if intro:  # the items' introduction shares the heading's paragraph or line
             head_start = intro[-1].end()
             while head_start < head_end and tm.text[head_start].isspace():
                 head_start += 1
         items.append(
-            Item((head_start, head_end), decision, (dec_start, dec_end), conf, dec_conf, spans, block_end)
+            Item(
+                (head_start, head_end),
+                decision,
+                (dec_start, dec_end),
+                conf,
+                dec_conf,
+                spans,
+                block_end,
+                (head_doubts, dec_doubts),
+            )
         )
     return items
 

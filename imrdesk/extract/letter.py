@@ -82,6 +82,7 @@ class LetterBuilder(RecordBuilder):
                 item.decision_span,
                 (item.heading_confidence, item.decision_confidence),
                 item.paragraphs,
+                item.doubts,
             )
 
     # ------------------------------------------------------------ 2013 notice
