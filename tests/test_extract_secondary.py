@@ -268,6 +268,12 @@ def test_an_and_that_may_join_one_diagnosis_is_doubted():
         ("He reported that he was lifting a heavy box when he felt pain.", "lifting a heavy box", False),
         ("She reported pain that started while pushing boxes.", "pushing boxes", False),
         ("He was involved in a motor vehicle accident.", "a motor vehicle accident", False),
+        (
+            "The patient was pulling a pallet jack when he felt a pop in his back.",
+            "pulling a pallet jack",
+            False,
+        ),
+        ("He felt a sharp pain in his back while lifting a box of files.", "lifting a box of files", False),
         ("The injury occurred as a result of a fall from a ladder.", "a fall from a ladder", True),
     ],
 )

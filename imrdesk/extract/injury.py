@@ -64,6 +64,11 @@ _FALLBACK_MECHANISM = [
     rf"(?=(?:lifting|carrying|pushing|pulling|moving|loading|unloading|climbing|reaching|bending|twisting|walking|"
     rf"running|stepping|working|restraining|transferring|slipped|tripped|fell|lifted|carried|pushed|pulled)\b)",
     rf"\b(?:started|began|begun|occurred|developed|arose)\s+(?:while|when|after)\s+(?:(?:{_SUBJECT})\s+)?",
+    # "He felt a sharp pain in his back while lifting a box"
+    rf"\b(?:felt|heard|noticed)\s+[^.;]{{0,60}}?\b(?:while|when)\s+(?:(?:{_SUBJECT})\s+(?:was|were)\s+)?(?=\w+ing\b)",
+    # "The patient was pulling a pallet jack when he felt a pop in his back"
+    rf"(?:^|(?<=[.;]\s))(?:{_SUBJECT})\s+(?:was|were)\s+(?=\w+ing\b[^.;]{{0,120}}?\bwhen\s+(?:{_SUBJECT})\s+"
+    rf"(?:felt|noticed|heard|developed|experienced|sustained|injured|hurt)\b)",
     r"\b(?:was|were)\s+involved\s+in\s+(?=an?\s+(?:[\w-]+\s+){0,2}?(?:motor\s+vehicle|car|MVA|MVC|altercation|"
     r"accident|collision|fight|assault)\b)",
     # "spinal contusion secondary to a fall", "reportedly attributed to an industrial motor vehicle accident"
@@ -95,7 +100,8 @@ _MECH_TAIL = re.compile(
     r"(?:\s*,\s*(?:and\s+|which\s+|then\s+)?|\s+(?:and|which|then|with)\s+)(?:felt|developed|sustain\w*|"
     r"experienc\w*|noted|report\w*|injur\w*|hurt\w*|resulting|result\w*|caus\w*|subsequent\w*|complain\w*|"
     r"began|started|had\s+(?:onset|pain)|has\s+|was\s+(?:seen|treated|evaluated|taken|transported)|"
-    r"presented|went)\b|\s+when\s+(?:he|she|they|the\s+\w+(?:\s+worker)?)\s+(?:felt|noted|noticed|developed|experienced)\b"
+    r"presented|went)\b|\s+when\s+(?:he|she|they|the\s+\w+(?:\s+worker)?)\s+(?:felt|noted|noticed|heard|developed|experienced|"
+    r"sustained|injured|hurt)\b"
     r"|\s+(?:on|dated)\s+\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b.*$|\s*\((?:date\s+of\s+injury|DOI)\b.*$",
     re.I,
 )
@@ -105,7 +111,14 @@ _MECH_UNSTATED = re.compile(
     re.I,
 )
 _LEADING = re.compile(rf"(?:(?:was|were|had\s+been|got|has\s+been)\s+|(?:{_SUBJECT})\s+(?=\w))+", re.I)
-MECHANISM_CUE = re.compile(r"\bmechanism\s+of\s+(?:the\s+)?injury\b", re.I)
+# A letter that tells how the injury happened: the mechanism sentence, or a story of the moment ("felt a pop
+# while lifting", "injured … while moving …").
+MECHANISM_CUE = re.compile(
+    r"\bmechanism\s+of\s+(?:the\s+)?injury\b|\b(?:felt|heard|noticed)\s+(?:a\s+)?(?:sudden\s+|sharp\s+)?"
+    r"(?:pop|snap|pull|pain|strain)\b[^.]{0,60}?\b(?:while|when|after)\b|\binjur(?:ed|y)\b[^.]{0,80}?\b(?:while|when)\s+"
+    r"(?:(?:he|she|they|the\s+\w+(?:\s+worker)?)\s+(?:was|were)\s+)?\w+ing\b",
+    re.I,
+)
 MECHANISM_USUAL = (3, 160)
 
 
