@@ -478,3 +478,15 @@ def test_the_generic_reader_never_raises_and_stays_below_the_threshold(text):
     rec = read_unknown(load(text.encode(), "letter.txt"))
     assert all(p["confidence"] < REVIEW_THRESHOLD for p in rec["provenance"].values())
     rules.apply(rec)
+
+
+def test_a_list_item_that_names_neither_a_condition_nor_a_site_is_doubted():
+    known = find_diagnoses("Diagnoses include lumbar HNP, cervical DDD and right knee strain.")
+    assert known.value == ["lumbar HNP", "cervical DDD", "right knee strain"]
+    assert known.confidence >= REVIEW_THRESHOLD
+    site = find_diagnoses("Diagnoses include carpal tunnel syndrome, left upper limb.")
+    assert site.value == ["carpal tunnel syndrome, left upper limb"] and site.confidence >= REVIEW_THRESHOLD
+    unknown = find_diagnoses("Diagnoses include lumbar strain, cervical zygapophysealgia-like complaint.")
+    assert unknown.confidence >= REVIEW_THRESHOLD  # "complaint" names a condition
+    odd = find_diagnoses("Diagnoses include lumbar strain, cervical blorf.")
+    assert odd.confidence < REVIEW_THRESHOLD and "a list item without a condition" in odd.doubts

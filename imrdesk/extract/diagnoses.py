@@ -155,6 +155,18 @@ _CONDITION_WORDS = {
     "sprained",
     "strained",
     "ruptured",
+    # abbreviations letters use for conditions
+    "hnp",
+    "ddd",
+    "djd",
+    "cts",
+    "oa",
+    "tbi",
+    "crps",
+    "rsd",
+    "htn",
+    "copd",
+    "ibs",
 }
 # Medical suffixes that name a condition: tendinitis, neuralgia, radiculopathy, spondylosis, paresthesias …
 _CONDITION_SUFFIX = re.compile(r"(?:itis|algia|algias|opathy|opathies|osis|oses|plegia|paresis|emia|trophy)$")
@@ -164,6 +176,10 @@ _WORD = re.compile(r"[a-z][a-z/'-]*")
 _LINKING = {"with", "without", "secondary", "due"}
 # "… and stiffness of right wrist joint": a condition with a site of its own is a diagnosis of its own.
 _OWN_SITE = {"of", "in", "at", "to", "involving", "affecting"}
+# Words that open a diagnosis of its own: "… and status post carpal tunnel release", "… and possible tear".
+_NEW_DIAGNOSIS = re.compile(
+    r"\s*(?:status\s+post|s/p|history\s+of|possible|probable|suspected|rule\s+out|r/o|chronic|acute)\b", re.I
+)
 
 
 def is_condition_word(word: str) -> bool:
@@ -224,7 +240,13 @@ def split_diagnoses(text: str) -> tuple[list[tuple[int, int]], list[str]]:
                 groups[-1][1] = b
             else:
                 words = piece.lower().split()
-                if groups and sep == "and" and is_condition_word(words[0]) and words[1] not in _OWN_SITE:
+                if (
+                    groups
+                    and sep == "and"
+                    and is_condition_word(words[0])
+                    and words[1] not in _OWN_SITE
+                    and not _NEW_DIAGNOSIS.match(piece)
+                ):
                     # "pain and injury status post surgery": one diagnosis or two, the words do not say
                     doubts.append("an 'and' that may join one diagnosis")
                 groups.append([a, b])
@@ -235,12 +257,39 @@ def split_diagnoses(text: str) -> tuple[list[tuple[int, int]], list[str]]:
             groups[-1][1] = b  # "contusion of face, scalp and neck"
         elif nxt and nxt[0] == "and" and names_condition(text[nxt[1] : nxt[2]]):
             pending = a  # "right wrist and right hand sprain"
+            continue
         elif groups and sep in (",", "and"):
             groups[-1][1] = b  # "radiculopathy, lumbosacral region"; "dizziness and giddiness"
         else:
             groups.append([a, b])
             doubts.append("a list item without a condition")
-    return [(a, b) for a, b in groups], doubts
+            continue
+        if not _names_a_site(piece):
+            # Joined to the diagnosis before it for naming no condition, but no site either ("cervical DDD"):
+            # the list may hold a diagnosis whose word imrdesk does not know.
+            doubts.append("a list item without a condition")
+    return [(a, b) for a, b in groups], list(dict.fromkeys(doubts))
+
+
+# Words of a site or an ICD qualifier: a list item made of these alone qualifies its neighbour.
+_SITE_WORDS = set(
+    """right left bilateral both upper lower mid middle region level site sites side sided limb limbs extremity
+    extremities arm arms forearm elbow elbows wrist wrists hand hands finger fingers thumb thumbs shoulder
+    shoulders neck back spine spinal cervical thoracic lumbar lumbosacral sacral sacroiliac sacrum coccyx hip hips
+    pelvis pelvic thigh thighs knee knees leg legs ankle ankles foot feet toe toes heel head face facial scalp
+    jaw chest abdomen abdominal groin gluteal buttock buttocks trapezius muscle muscles fascia tendon tendons
+    ligament ligaments joint joints bone bones nerve nerves girdle unspecified subsequent initial encounter
+    sequela other part parts and or of the a an at in on with without to multiple radius ulna femur tibia fibula
+    humerus clavicle scapula rib ribs vertebra vertebrae vertebral lateral medial anterior posterior distal proximal
+    dorsal palmar plantar volar index ring little great rotator cuff meniscus patella achilles digit digits
+    collateral cruciate carpal metacarpal phalanx phalanges nos nec area areas aspect structure structures
+    mid-back low lower-back upper-back iliac crest trunk torso body""".split()
+)
+
+
+def _names_a_site(piece: str) -> bool:
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", piece.lower())
+    return all(w in _SITE_WORDS or re.fullmatch(r"[ivx]+|[a-z]\d*", w) for w in words)
 
 
 _LEAD = re.compile(r"^(?:(?:a|an|the)\s+|and\s+|:\s*)+", re.I)
