@@ -378,6 +378,20 @@ def test_citation_phrasings(paragraph, want):
     assert _cites(paragraph) == want
 
 
+def test_two_names_after_a_semicolon_are_two_references_in_doubt():
+    reading = read_guideline(
+        "Decision based on Non-MTUS Citation CMS Physician Fee Schedule Search; Medicare Physicians Fee Schedule (MPFS)."
+    )
+    assert [c["title"] for c in reading.citations] == [
+        "CMS Physician Fee Schedule Search",
+        "Medicare Physicians Fee Schedule (MPFS)",
+    ]
+    assert reading.confidence < REVIEW_THRESHOLD
+    assert _cites("Decision based on Non-MTUS Citation ODG 2016 Shoulder Chapter.") == [
+        ("ODG", "Shoulder", None, 2016)
+    ]
+
+
 def test_a_citation_that_leaves_text_out_is_doubted():
     reading = read_guideline(
         "Decision based on MTUS Acupuncture Treatment 2007. These guidelines address acupuncture."

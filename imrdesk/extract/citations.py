@@ -117,6 +117,10 @@ _STANDALONE = re.compile(
     r"Other\s+Medical\s+Treatment)|https?://|www\.|[A-Z][a-z]+\s+[A-Z]{1,3}[.,]\s|[A-Z][a-z]+\s+et\s+al\b)",
     re.I,
 )
+# What continues a reference after ";": its date, pages or publisher ("; 2007 Jan. 10", "Ann Arbor (MI): …").
+_CONTINUES = re.compile(
+    r"\d|(?:pp?\.|pgs?\.|pages?)\s*\d|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*\([A-Z]{2}\)\s*:", re.I
+)
 _AUTHORS = re.compile(
     r"^[A-Z][A-Za-z'-]+(?:,?\s+[A-Z]{1,3}\.?)+(?:\s*,?\s*(?:and|&)?\s*[A-Z][A-Za-z'-]+\s+[A-Z]{1,3}\.?)*\s|^[A-Z][A-Za-z'-]+\s+et\s+al\b"
 )
@@ -275,6 +279,10 @@ def _references(body: str, odg_sentence: bool, doubts: list[str]) -> list[str]:
         new = not pieces or _STANDALONE.match(piece) or (odg_sentence and _ODG_CHAPTER.match(piece))
         if not new and ";" not in between and "." not in between:
             new = True  # split by a family name: the pattern only cuts before one
+        elif not new and ";" in between and not odg_sentence and not _CONTINUES.match(piece):
+            # "CMS Physician Fee Schedule Search; Medicare Physicians Fee Schedule": two names, most likely
+            new = True
+            doubts.append("a reference that may be two")
         if new:
             pieces.append(piece)
         else:
@@ -288,7 +296,7 @@ def _references(body: str, odg_sentence: bool, doubts: list[str]) -> list[str]:
 _FAMILY_PREFIX = re.compile(
     r"^(?:the\s+)?(?:(?:MTUS\s+)?ACOEM(?:\s+Guidelines?)?|American\s+College\s+of\s+Occupational\s+and\s+"
     r"Environmental\s+Medicine(?:\s*\(ACOEM\))?|Official\s+Disability\s+Guidelines?(?:\s*\(ODG\))?|ODG"
-    r"(?:\s+Guidelines?)?|MTUS(?=\s+\w))\s*(?:,\s*(?:(?:19|20)\d{2}\s*,)?|:|-|–)?\s*",
+    r"(?:\s+Guidelines?)?|MTUS(?=\s+\w))\s*(?:,\s*(?:(?:19|20)\d{2}\s*,)?|:|-|–|(?:19|20)\d{2}\s*,?)?\s*",
     re.I,
 )
 
