@@ -78,7 +78,7 @@ def test_clicking_a_column_header_sorts_the_letters(desk):
     assert docs.model.rowCount() == len(LETTERS)
 
 
-def test_marking_a_selection_reviewed_and_flagging_it_with_a_reason(desk, monkeypatch):
+def test_marking_a_selection_reviewed_and_flagging_it_with_a_reason(desk, monkeypatch, qtbot):
     window = desk()
     docs = window.documents
     _select_rows(window, [0, 2, 3])
@@ -95,7 +95,8 @@ def test_marking_a_selection_reviewed_and_flagging_it_with_a_reason(desk, monkey
         assert store.notes(chosen[0])[-1]["text"] == "Flagged: check the dates"
     docs.filter.setCurrentIndex(docs.filter.findData("flagged"))
     assert docs.doc_ids() == chosen[:2]
-    assert "(2)" in docs.filter.itemText(docs.filter.findData("flagged"))
+    # the counts come from the window's task runner, off the GUI thread
+    qtbot.waitUntil(lambda: "(2)" in docs.filter.itemText(docs.filter.findData("flagged")), timeout=10000)
 
 
 def test_removed_letters_leave_the_list_and_come_back(desk):

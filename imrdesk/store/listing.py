@@ -220,8 +220,16 @@ def list_counts(conn: sqlite3.Connection, q: ListQuery) -> dict:
         params + params,
         q.search,
     )[0]
-    total = conn.execute("SELECT count(*) FROM documents WHERE removed_at IS NULL").fetchone()[0]
-    return {"by_status": counts, "total": total, "to_check": int(checks or 0), "findings": int(findings or 0)}
+    total, removed = conn.execute(
+        "SELECT sum(removed_at IS NULL), sum(removed_at IS NOT NULL) FROM documents"
+    ).fetchone()
+    return {
+        "by_status": counts,
+        "total": int(total or 0),
+        "removed": int(removed or 0),
+        "to_check": int(checks or 0),
+        "findings": int(findings or 0),
+    }
 
 
 def next_waiting(conn: sqlite3.Connection, ids: list[int], start: int, skip: int | None) -> int | None:

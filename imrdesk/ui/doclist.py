@@ -109,6 +109,7 @@ class DocumentList(QWidget):
         super().__init__(parent)
         self.setObjectName("documentList")
         self.store = None
+        self.tasks = None  # the window's task runner: the counts are asked there, off the GUI thread
         self.sort_key, self.descending = "id", False
         self._counts: dict = {}
 
@@ -219,8 +220,9 @@ class DocumentList(QWidget):
 
     # ------------------------------------------------------------------ data
 
-    def set_store(self, store, settings: QSettings | None = None) -> None:
+    def set_store(self, store, settings: QSettings | None = None, tasks=None) -> None:
         self.store = store
+        self.tasks = tasks
         if settings is not None:
             self.filters.set_settings(settings)
         self.refresh()
@@ -270,8 +272,6 @@ class DocumentList(QWidget):
         q = self.query()
         try:
             ids = self.store.lists.ids(q)
-            counts = self.store.lists.counts(q)
-            removed = len(self.store.lists.ids(ListQuery(removed=True))) if not q.removed else len(ids)
         except SearchError as exc:
             self.search_error.setText(str(exc))
             self.search_error.setVisible(True)
@@ -285,11 +285,30 @@ class DocumentList(QWidget):
             self.view.setCurrentIndex(self.model.index(row))
         self.view.selectionModel().blockSignals(False)
         self.view.setColumnHidden(COLUMN_KEYS.index("match"), not q.search)
-        self._counts = counts
-        self.filters.set_counts(counts["by_status"], removed)
         self._update_footer(q)
+        self._recount(q)
         if row < 0 and current is not None and current >= 0:
             self.doc_selected.emit(-1)
+
+    def _recount(self, q: ListQuery) -> None:
+        """The filters' counts and the footer's figures: a few aggregate queries over every letter (half a
+        second at 100,000), so asked on the window's task runner when it has one; the newest wins."""
+        if self.tasks is None:
+            self._show_counts(q, self.store.lists.counts(q))
+            return
+        self.tasks.submit(
+            "list-counts",
+            lambda store, _task: store.lists.counts(q),
+            done=lambda counts: self._show_counts(q, counts),
+            failed=lambda _exc: None,  # an unparsable search was already said; the old counts stay
+        )
+
+    def _show_counts(self, q: ListQuery, counts: dict) -> None:
+        if self.store is None or q != self.query():
+            return  # the filters changed since: newer counts are on their way
+        self._counts = counts
+        self.filters.set_counts(counts["by_status"], counts.get("removed"))
+        self._update_footer(q)
 
     def _update_footer(self, q: ListQuery) -> None:
         shown = self.model.rowCount()
@@ -323,10 +342,7 @@ class DocumentList(QWidget):
         """A letter's row after a correction or a status change (the counts are asked again)."""
         self.model.update_row(row)
         if self.store is not None:
-            q = self.query()
-            self._counts = self.store.lists.counts(q)
-            self.filters.set_counts(self._counts["by_status"])
-            self._update_footer(q)
+            self._recount(self.query())
 
     # ------------------------------------------------------------------ selection
 

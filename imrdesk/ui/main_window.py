@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setInterval(600)
         self._refresh_timer.timeout.connect(self.refresh_documents)
         self._restore_settings()
-        self.documents.set_store(self.store, self.settings)
+        self.documents.set_store(self.store, self.settings, self.tasks)
         self._update_central()
         reopen_last(self)
         self.database.check_in_background()  # a damaged file is then never written

@@ -263,7 +263,9 @@ class ReviewFlow(QObject):
             self._status(f"{name} marked reviewed.", 4000)
         else:
             self._status(f"{name} marked reviewed — that was the last letter to review in this list.", 6000)
-        w.documents.refresh()  # a "To review" list lets the reviewed letter go
+        q = w.documents.query()
+        if q.status != "all" or q.sort == "status":  # a "To review" list lets the reviewed letter go
+            w.documents.refresh()
 
     # -------------------------------------------------------------- many letters (the list's selection)
     def bulk(self, action: str, ids: list[int]) -> None:
