@@ -16,6 +16,11 @@
 ; - Silent: setup.exe /S [/D=C:\path\to\folder] installs; uninstall.exe /S [/REMOVEDATA] removes.
 
 Unicode true
+; a 64-bit setup for a 64-bit app where makensis has the amd64 stubs (Debian's does; Wine then needs no 32-bit
+; half); the official Windows NSIS has only x86 ones, which run on 64-bit Windows just as well
+!if /FileExists "${NSISDIR}/Stubs/lzma_solid-amd64-unicode"
+  Target amd64-unicode
+!endif
 ManifestDPIAware true
 SetCompressor /SOLID lzma
 SetCompressorDictSize 64

@@ -103,8 +103,8 @@ def test_makensis_compiles_the_installer(tmp_path):
 def _spec_namespace(monkeypatch, tmp_path, platform: str) -> dict:
     """Run pyinstaller.spec with PyInstaller's build classes stood in for (nothing is built)."""
     hooks = types.ModuleType("PyInstaller.utils.hooks")
-    hooks.collect_submodules = lambda pkg: [pkg]
-    hooks.collect_data_files = lambda pkg: []
+    hooks.collect_submodules = lambda pkg, **options: [pkg]
+    hooks.collect_data_files = lambda pkg, **options: []
     for name in ("PyInstaller", "PyInstaller.utils"):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
