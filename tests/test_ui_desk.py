@@ -198,3 +198,15 @@ def test_the_reviewer_name_is_what_the_audit_records(desk, monkeypatch):
     window.close()
     again = desk()
     assert again.review.service.user == "Dr. Ann Lee"
+
+
+def test_a_1024_screen_keeps_room_for_the_page(desk, qtbot):
+    window = desk()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() <= 1024, timeout=3000)
+    qtbot.wait(50)
+    sizes = window.splitter.sizes()
+    assert sizes[1] >= window.PAGE_ROOM - 2  # the page, not squeezed to 300 pixels
+    assert sizes[0] >= 240 and sizes[2] >= window.panel.minimumWidth()
+    window.act_toggle_list.trigger()  # and the list folds away for more
+    assert window.splitter.sizes()[0] == 0 and window.splitter.sizes()[1] > sizes[1]

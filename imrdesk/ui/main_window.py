@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(True)  # the list folds away on a small screen (Ctrl+L)
         self.splitter.setHandleWidth(1)
-        for widget, minimum in ((self.documents, 260), (self.viewer, 320), (self.panel, 360)):
+        for widget, minimum in ((self.documents, 240), (self.viewer, 320), (self.panel, 360)):
             widget.setMinimumWidth(minimum)
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(0, 0)
@@ -161,6 +161,30 @@ class MainWindow(QMainWindow):
         menu = self.documents.bulk_menu(ids)
         self.selection_menu = menu
         menu.popup(self.documents.view.mapToGlobal(self.documents.view.rect().center()))
+
+    PAGE_ROOM = 400  # the page is never squeezed below this while the list and panel can give way
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._keep_page_room()
+
+    def _keep_page_room(self) -> None:
+        """On a small screen (1024 pixels) the list and the panel give up width before the page does: the
+        splitter alone would take it all from the page, the only pane that stretches."""
+        if not self.isVisible():
+            return  # still being built or restored: the sizes the reviewer left are not to be changed
+        sizes = self.splitter.sizes()
+        if len(sizes) != 3 or sum(sizes) <= 0 or sizes[1] >= self.PAGE_ROOM:
+            return
+        need = self.PAGE_ROOM - sizes[1]
+        for index, floor in ((0, 240), (2, 360)):
+            if sizes[index] == 0:
+                continue  # the folded list stays folded
+            give = max(0, min(need, sizes[index] - floor))
+            sizes[index] -= give
+            sizes[1] += give
+            need -= give
+        self.splitter.setSizes(sizes)
 
     def toggle_list(self) -> None:
         """Fold the documents list away to give the page room, or show it again (Ctrl+L)."""
