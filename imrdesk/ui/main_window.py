@@ -31,7 +31,7 @@ from .review_flow import ReviewFlow
 from .tasks import TaskRunner
 from .viewer import PageViewer
 from .window_menus import build_actions, build_menus
-from .window_state import reopen_last, restore_window, save_window
+from .window_state import PAGE_ROOM, keep_page_room, reopen_last, restore_window, save_window, toggle_list
 
 
 class MainWindow(QMainWindow):
@@ -162,39 +162,15 @@ class MainWindow(QMainWindow):
         self.selection_menu = menu
         menu.popup(self.documents.view.mapToGlobal(self.documents.view.rect().center()))
 
-    PAGE_ROOM = 400  # the page is never squeezed below this while the list and panel can give way
+    PAGE_ROOM = PAGE_ROOM
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
-        self._keep_page_room()
-
-    def _keep_page_room(self) -> None:
-        """On a small screen (1024 pixels) the list and the panel give up width before the page does: the
-        splitter alone would take it all from the page, the only pane that stretches."""
-        if not self.isVisible():
-            return  # still being built or restored: the sizes the reviewer left are not to be changed
-        sizes = self.splitter.sizes()
-        if len(sizes) != 3 or sum(sizes) <= 0 or sizes[1] >= self.PAGE_ROOM:
-            return
-        need = self.PAGE_ROOM - sizes[1]
-        for index, floor in ((0, 240), (2, 360)):
-            if sizes[index] == 0:
-                continue  # the folded list stays folded
-            give = max(0, min(need, sizes[index] - floor))
-            sizes[index] -= give
-            sizes[1] += give
-            need -= give
-        self.splitter.setSizes(sizes)
+        keep_page_room(self)
 
     def toggle_list(self) -> None:
         """Fold the documents list away to give the page room, or show it again (Ctrl+L)."""
-        sizes = self.splitter.sizes()
-        if sizes[0] > 0:
-            self._list_width = sizes[0]
-            self.splitter.setSizes([0, sizes[1] + sizes[0], sizes[2]])
-        else:
-            width = getattr(self, "_list_width", 360)
-            self.splitter.setSizes([width, max(320, sizes[1] - width), sizes[2]])
+        toggle_list(self)
 
     def refresh_documents(self) -> None:
         self.documents.refresh()
@@ -255,7 +231,9 @@ class MainWindow(QMainWindow):
         self.panel.set_record(
             record, notes=info.get("notes") or [], dismissed=self._dismissed(doc_id, record)
         )
-        if editing:  # a new letter never opens with the cursor in one of its values: a stray key edits nothing
+        if (
+            editing
+        ):  # a new letter never opens with the cursor in one of its values: a stray key edits nothing
             self.documents.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_title()
         self._update_actions()

@@ -14,6 +14,8 @@ from imrdesk.store import ListQuery
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
 
+PAGE_ROOM = 400  # the page is never squeezed below this while the list and panel can give way
+
 
 def restore_window(w: MainWindow) -> None:
     """Geometry, splitters and zoom as the reviewer left them."""
@@ -68,3 +70,33 @@ def reopen_last(w: MainWindow) -> None:
     doc = s.value("list/last_doc", -1, type=int)
     if not w.documents.select_doc(doc) and w.documents.doc_ids():
         w.documents.select_row(0)
+
+
+def keep_page_room(w: MainWindow) -> None:
+    """On a small screen (1024 pixels) the list and the panel give up width before the page does: the
+    splitter alone would take it all from the page, the only pane that stretches."""
+    if not w.isVisible():
+        return  # still being built or restored: the sizes the reviewer left are not to be changed
+    sizes = w.splitter.sizes()
+    if len(sizes) != 3 or sum(sizes) <= 0 or sizes[1] >= PAGE_ROOM:
+        return
+    need = PAGE_ROOM - sizes[1]
+    for index, floor in ((0, 240), (2, 360)):
+        if sizes[index] == 0:
+            continue  # the folded list stays folded
+        give = max(0, min(need, sizes[index] - floor))
+        sizes[index] -= give
+        sizes[1] += give
+        need -= give
+    w.splitter.setSizes(sizes)
+
+
+def toggle_list(w: MainWindow) -> None:
+    """Fold the documents list away to give the page room, or show it again (Ctrl+L)."""
+    sizes = w.splitter.sizes()
+    if sizes[0] > 0:
+        w.list_width = sizes[0]  # remembered for showing the list again
+        w.splitter.setSizes([0, sizes[1] + sizes[0], sizes[2]])
+    else:
+        width = getattr(w, "list_width", 360)
+        w.splitter.setSizes([width, max(320, sizes[1] - width), sizes[2]])
