@@ -147,3 +147,25 @@ def test_reworded_credentials_keep_the_layout_and_the_reviewer():
             rec = extract(data, name=name)
             assert rec["format"] == "imr-2016" and rec["reviewer"] == want, (licensed, name)
             assert rec["provenance"]["reviewer.specialties"]["confidence"] >= REVIEW_THRESHOLD
+
+
+def test_an_earlier_layout_with_the_2016_item_blocks_is_still_unknown():
+    """Layout (a)'s headings around a 2016 letter's own item blocks ("X: Upheld", "Claims Administrator
+    guideline:"): the known readers could read the items, but the letter is not their layout — every value
+    goes to review."""
+    path = FIXTURES / "pdf" / "CM16-0230548.pdf"
+    text = "\n".join(line.text for line in load(path.read_bytes(), path.name).lines)
+    text = "MAXIMUS FEDERAL SERVICES, INC.\nIndependent Medical Review\n" + text
+    text = text.replace("IMR ISSUES, DECISIONS AND RATIONALES", "IMR DECISION(S) AND RATIONALE(S)")
+    text = text.replace(
+        "CLINICAL CASE SUMMARY",
+        "DOCUMENTS REVIEWED\nMedical records from the provider\nCLINICAL CASE SUMMARY",
+    )
+    for data, name in ((text.encode(), "a.txt"), (text_letter_pdf(text), "a.pdf")):
+        rec = extract(data, name=name)
+        assert rec["format"] == UNKNOWN
+        assert [(i["treatment"], i["decision"]) for i in rec["items"]] == [
+            (i["treatment"], i["decision"]) for i in GOLD["items"]
+        ]
+        assert all(p["confidence"] < REVIEW_THRESHOLD for p in rec["provenance"].values())
+        assert "layout_unknown" in {f["rule"] for f in rec["findings"]}

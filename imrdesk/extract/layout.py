@@ -38,6 +38,44 @@ _CUES: dict[str, list[tuple[str, int]]] = {
     ],
 }
 _COMPILED = {name: [(re.compile(p, re.I | re.S), w) for p, w in cues] for name, cues in _CUES.items()}
+# Each layout's own section headings. A heading in capitals that a layout does not have counts against it: a
+# letter of another year shares some headings with a known layout, and has others of its own.
+_2016_HEADINGS = [
+    r"HOW THE IMR FINAL DETERMINATION WAS MADE",
+    r"CLINICAL CASE SUMMARY",
+    r"IMR ISSUES,? DECISIONS AND RATIONALES",
+]
+_HEADINGS = {
+    "imr-2016": _2016_HEADINGS,
+    "imr-2014": _2016_HEADINGS,
+    "imr-2013": [r"INDEPENDENT MEDICAL REVIEW DECISIONS? AND RATIONALES?"],
+}
+# A section heading is strong evidence of a layout: one the layout does not have costs it more than any single
+# cue earns, one of its own that is missing costs it a little.
+FOREIGN_HEADING = 5
+MISSING_HEADING = 2
+_SECTION_WORDS = re.compile(
+    r"\b(?:REVIEW(?:ED)?|SUMMARY|DECISIONS?|DECISION\(S\)|RATIONALES?|RATIONALE\(S\)|DOCUMENTS|QUALIFICATIONS|DISPUTE|"
+    r"DETERMINATION|ISSUES?|GUIDELINES?|GUIDELINE\(S\))\b"
+)
+
+
+def section_headings(text: str) -> list[str]:
+    """The letter's section headings: lines in capitals that name a part of a determination."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        letters = [ch for ch in line if ch.isalpha()]
+        if (
+            6 <= len(letters)
+            and len(line) <= 160
+            and sum(ch.isupper() for ch in letters) > 0.9 * len(letters)
+        ):
+            if _SECTION_WORDS.search(line):
+                out.append(line)
+    return out
+
+
 # The marks of any IMR determination, whatever its layout.
 _IMR_MARKS = [
     (re.compile(r"\bMAXIMUS\b", re.I), 1),
@@ -59,6 +97,11 @@ def scores(text: str, header_labels: int = 0) -> dict[str, int]:
     out = {name: sum(w for pattern, w in cues if pattern.search(text)) for name, cues in _COMPILED.items()}
     if header_labels >= 3:  # the 2016 header table, read by geometry
         out["imr-2016"] += 3
+    headings = section_headings(text)
+    for name, own in _HEADINGS.items():
+        known = "|".join(own)
+        out[name] -= FOREIGN_HEADING * sum(1 for h in headings if not re.fullmatch(rf"(?:{known})\s*:?", h))
+        out[name] -= MISSING_HEADING * sum(1 for h in own if not re.search(h, text))
     return out
 
 
