@@ -169,3 +169,53 @@ def test_an_earlier_layout_with_the_2016_item_blocks_is_still_unknown():
         ]
         assert all(p["confidence"] < REVIEW_THRESHOLD for p in rec["provenance"].values())
         assert "layout_unknown" in {f["rule"] for f in rec["findings"]}
+
+
+_SUMMARY = "The injured worker is a 60 year old male. Diagnoses include neck strain."
+_VARIANTS = {
+    # (b) with one issue on its heading's line, decided by the rationale's conclusion
+    "one issue": (
+        "MEDICAL PROFESSIONAL REVIEW\nIMR Case Number: CM16-0230548\n"
+        "ISSUES AT DISPUTE: MRI of neck and right hand without contrast\n"
+        f"CASE SUMMARY:\n{_SUMMARY}\nDOCUMENTS REVIEWED FOR DETERMINATION:\nMedical records from the provider\n"
+        "MEDICAL TREATMENT GUIDELINE(S) RELIED UPON BY PROFESSIONAL REVIEWER AND WHY:\n"
+        "Decision based on MTUS Neck and Upper Back Complaints 2004, Section(s): Special Studies.\n"
+        "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:\n"
+        "Special studies are not needed. The request for MRI of neck and right hand without contrast is not "
+        "medically necessary.\nMEDICAL REVIEWER QUALIFICATIONS:\nThe physician reviewer is Board Certified in "
+        "Occupational Medicine and is licensed to practice in Texas.\n",
+        [("MRI of neck and right hand without contrast", "Upheld")],
+    ),
+    # (a) with numbered decision lines in capitals under its decisions heading
+    "numbered decision lines": (
+        "MAXIMUS FEDERAL SERVICES, INC.\nIndependent Medical Review\nIMR Case Number: CM16-0230548\n"
+        f"CLINICAL CASE SUMMARY\n{_SUMMARY}\nIMR DECISION(S) AND RATIONALE(S)\n"
+        "1. MRI of neck and right hand without contrast: UPHELD\nRationale: Special studies are not needed.\n"
+        "2. Acupuncture 3 times a week: OVERTURNED\nRationale: Acupuncture is recommended.\n",
+        [
+            ("MRI of neck and right hand without contrast", "Upheld"),
+            ("Acupuncture 3 times a week", "Overturned"),
+        ],
+    ),
+    # (a) where the one treatment is named in the header and decided in the rationale
+    "treatment in the header": (
+        "MAXIMUS FEDERAL SERVICES, INC.\nIndependent Medical Review\nIMR Case Number: CM16-0230548\n"
+        "Treatment(s) in Dispute Listed on IMR Application: MRI of neck and right hand without contrast\n"
+        "Final Determination: UPHOLD. This means we decided that none of the disputed items/services are "
+        f"medically necessary and appropriate.\nCLINICAL CASE SUMMARY\n{_SUMMARY}\n"
+        "IMR DECISION(S) AND RATIONALE(S)\nRationale for the Decision:\nSpecial studies are not needed. The "
+        "request for MRI of neck and right hand without contrast is not medically necessary.\n",
+        [("MRI of neck and right hand without contrast", "Upheld")],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", ["txt", "pdf"])
+@pytest.mark.parametrize("variant", sorted(_VARIANTS))
+def test_unknown_layouts_of_several_shapes(variant, kind):
+    text, want = _VARIANTS[variant]
+    rec = extract(text.encode() if kind == "txt" else text_letter_pdf(text), name=f"letter.{kind}")
+    assert rec["format"] == UNKNOWN and rec["error"] is None and rec["case_number"] == "CM16-0230548"
+    assert [(i["treatment"], i["decision"]) for i in rec["items"]] == want
+    assert all(i["rationale"] for i in rec["items"])
+    assert all(p["confidence"] < REVIEW_THRESHOLD for p in rec["provenance"].values())

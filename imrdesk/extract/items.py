@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .evidence import DISAGREE
+from .layout import is_section_heading
 from .textmap import TextMap, clean
 
 # "…: Upheld", "…: UPHELD", "…: Upheld (Not Medically Necessary)", "…: Overturned - medically necessary"; a
@@ -60,7 +61,9 @@ GENERIC_LABELS = LABELS | {
     )
 }
 ANY_LABEL = re.compile("|".join(f"(?:{p.pattern})" for p in LABELS.values()), re.I)
-_INTRO = re.compile(r"(?:set\s+forth|listed)\s+below:?|DECISIONS AND RATIONALES", re.I)
+_INTRO = re.compile(
+    r"(?:set\s+forth|listed)\s+below:?|DECISIONS?(?:\(S\))?\s+AND\s+RATIONALES?(?:\(S\))?", re.I
+)
 MAX_HEADING_LINES = 10
 
 
@@ -176,7 +179,12 @@ def _layout_start(tm: TextMap, i: int, floor: int) -> int | None:
         intro = _INTRO.search(prev.text)
         if intro and prev.text[intro.end() :].strip():
             return _after_intro(tm, j - 1, intro)
-        if line.para_break or (prev.starts_bold is False and line.starts_bold) or intro:
+        if (
+            line.para_break
+            or (prev.starts_bold is False and line.starts_bold)
+            or intro
+            or is_section_heading(prev.text)
+        ):
             return tm.line_starts[j]
         if i - j >= MAX_HEADING_LINES or ANY_LABEL.match(prev.text):
             return None  # a labelled paragraph of the previous item is no boundary signal by itself
@@ -205,7 +213,9 @@ def _words_start(tm: TextMap, i: int, floor: int) -> int:
             return _after_intro(tm, j - 1, intro) if prev.text[intro.end() :].strip() else tm.line_starts[j]
         if ANY_LABEL.match(prev.text) and j - 1 < i:
             floor = max(floor, j - 1)
-        if _SENTENCE_END.search(prev.text) and (lines[j].text[:1].isupper() or lines[j].text[:1].isdigit()):
+        if is_section_heading(prev.text) or (
+            _SENTENCE_END.search(prev.text) and (lines[j].text[:1].isupper() or lines[j].text[:1].isdigit())
+        ):
             break
         j -= 1
     start = tm.line_starts[j]

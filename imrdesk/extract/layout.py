@@ -60,20 +60,21 @@ _SECTION_WORDS = re.compile(
 )
 
 
+def is_section_heading(line: str) -> bool:
+    """A line in capitals that names a part of a determination ("CLINICAL CASE SUMMARY", "ISSUE AT DISPUTE:")."""
+    line = line.strip()
+    letters = [ch for ch in line if ch.isalpha()]
+    return (
+        6 <= len(letters)
+        and len(line) <= 160
+        and sum(ch.isupper() for ch in letters) > 0.9 * len(letters)
+        and bool(_SECTION_WORDS.search(line))
+    )
+
+
 def section_headings(text: str) -> list[str]:
-    """The letter's section headings: lines in capitals that name a part of a determination."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        letters = [ch for ch in line if ch.isalpha()]
-        if (
-            6 <= len(letters)
-            and len(line) <= 160
-            and sum(ch.isupper() for ch in letters) > 0.9 * len(letters)
-        ):
-            if _SECTION_WORDS.search(line):
-                out.append(line)
-    return out
+    """The letter's section headings."""
+    return [line.strip() for line in text.splitlines() if is_section_heading(line)]
 
 
 # The marks of any IMR determination, whatever its layout.
