@@ -25,6 +25,11 @@ def register(subparsers) -> None:
     p.add_argument(
         "--timeout", type=float, default=60.0, metavar="SECONDS", help="time allowed per letter (default: 60)"
     )
+    p.add_argument(
+        "--no-ocr",
+        action="store_true",
+        help="leave pages without a text layer unread (scanned letters are then no_text_layer)",
+    )
     p.set_defaults(func=cmd_extract)
 
 
@@ -38,6 +43,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         [Path(p) for p in args.files],
         workers=args.workers,
         timeout=args.timeout if args.timeout > 0 else None,
+        ocr=not args.no_ocr,
     )
     with closing(records):  # a reader that stops early (a closed pipe) stops the workers too
         try:

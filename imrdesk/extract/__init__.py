@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ..record.registry import REVIEW_THRESHOLD  # the review threshold lives in the field registry
-from . import rules
+from . import rules, scanned
 from .document import (
     MAX_BYTES,
     MAX_PAGES,
@@ -25,6 +26,8 @@ from .document import (
     too_large_message,
 )
 from .letter import empty_record, parse_document
+from .ocr import OcrError
+from .ocr import available as ocr_available
 
 __all__ = [
     "extract",
@@ -79,8 +82,13 @@ def extract(
     *,
     max_bytes: int = MAX_BYTES,
     max_pages: int = MAX_PAGES,
+    ocr: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Extract one letter. ``source`` is a path or the file's bytes (then give ``name``).
+
+    Pages of a PDF without a text layer are read by OCR (docs/ocr.md) unless ``ocr`` is false;
+    ``progress(pages read, pages to read)`` follows that reading.
 
     Never raises, whatever the input: a file that cannot be read, is not a regular file, is damaged in any
     way, is over a limit (bytes, pages, decompressed bytes, text line length) or trips up a parser comes
@@ -109,8 +117,19 @@ def extract(
         return error_record(name, sha, "corrupt", "The file's structure is nested too deeply to be read.")
     except Exception as exc:  # any other way a damaged file can break a reader is still a damaged file
         return error_record(name, sha, "corrupt", f"This file cannot be read ({type(exc).__name__}).")
+    run = None
+    if ocr and doc.kind == "pdf" and scanned.blank_pages(doc) and ocr_available():
+        try:
+            doc, run = scanned.with_ocr(doc, data, progress=progress)
+        except OcrError as exc:
+            return error_record(name, sha, exc.code, exc.message, doc.pages)
+        except MemoryError:
+            return error_record(name, sha, "too_large", OUT_OF_MEMORY)
+        except Exception as exc:  # a damaged page image, or the engine tripping over one
+            message = f"A scanned page of this PDF cannot be read by OCR ({type(exc).__name__})."
+            return error_record(name, sha, "corrupt", message, doc.pages)
     try:
-        return extract_document(doc, name, sha)
+        return scanned.finish(extract_document(doc, name, sha), run)
     except MemoryError:
         return error_record(name, sha, "too_large", OUT_OF_MEMORY)
 

@@ -2,7 +2,8 @@
 
 Protocol on its pipe, whole messages of bytes (``send_bytes``), never pickles: it sends
 ``{"kind": "ready", "pid"}`` once the extractor is loaded; each request is a 4-byte big-endian length, a
-JSON header ``{"op": "read", "seq", "name"}`` and the letter's bytes, answered by
+JSON header ``{"op": "read", "seq", "name", "ocr"}`` (``ocr`` false: scanned pages are not read) and the
+letter's bytes, answered by
 ``{"kind": "result", "seq", "record"}`` or, when extraction itself blew up (e.g. out of memory),
 ``{"kind": "failed", "seq", "code", "message"}``, after which it exits so that the next letter gets a fresh
 process. ``{"op": "stop"}`` asks it to exit. It also exits by itself when the parent process disappears.
@@ -236,7 +237,7 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 continue
             if name in faults:
                 _misbehave(faults[name], memory_limit_mb)
-            record = extract(data, name=name)
+            record = extract(data, name=name, ocr=header.get("ocr") is not False)
             reply = {"kind": "result", "seq": seq, "record": record}
             if (record.get("error") or {}).get("message") == OUT_OF_MEMORY:
                 reply = {

@@ -40,9 +40,10 @@ def extract_files(
     workers: int = 1,
     timeout: float | None = 60.0,
     memory_limit_mb: int | None = 3072,
+    ocr: bool = True,
 ) -> Iterator[dict]:
-    """One record per path, in order. Closing the iterator early (a reader that stops, a broken pipe)
-    stops the workers."""
+    """One record per path, in order; ``ocr`` false leaves scanned pages unread. Closing the iterator early
+    (a reader that stops, a broken pipe) stops the workers."""
     paths = [Path(p) for p in paths]
     out: queue.Queue = queue.Queue()
     cancel = threading.Event()
@@ -56,7 +57,7 @@ def extract_files(
             out.put((index, error_record(path.name, None, exc.code, exc.message)))
             return None
         # the label carries the index: the records go back in the order of the files
-        return Job(name=path.name, label=str(index), data=data, sha=hashlib.sha256(data).hexdigest())
+        return Job(name=path.name, label=str(index), data=data, sha=hashlib.sha256(data).hexdigest(), ocr=ocr)
 
     def run() -> None:
         pool = ReaderPool(

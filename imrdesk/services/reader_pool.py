@@ -46,6 +46,7 @@ class Job:
     sha: str
     source_path: str | None = None
     replace: bool = False  # a stored letter read again
+    ocr: bool = True  # pages without a text layer are read by OCR
 
 
 class Outcomes(Protocol):
@@ -61,7 +62,7 @@ class Outcomes(Protocol):
 
 def job_message(seq: int, job: Job) -> bytes:
     """Parent -> worker: a length-prefixed JSON header, then the letter's bytes."""
-    header = json.dumps({"op": "read", "seq": seq, "name": job.name}).encode()
+    header = json.dumps({"op": "read", "seq": seq, "name": job.name, "ocr": job.ocr}).encode()
     return struct.pack(">I", len(header)) + header + job.data
 
 
