@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import re
 
-from .builder import HEADER_DATES, HEADER_FIELDS, RecordBuilder, empty_item, empty_record
+from .builder import CASE_RE, HEADER_DATES, HEADER_FIELDS, RecordBuilder, empty_item, empty_record
 from .citations import parse_guideline
 from .dates import parse_date
 from .document import Document
 from .generic import read_unknown
 from .header import read_header
-from .items import conclusion, find_items, heading_text
+from .items import LABELS, conclusion, find_items, heading_text
 from .layout import UNKNOWN, detect
 from .textmap import clean
 
 __all__ = ["HEADER_DATES", "HEADER_FIELDS", "conclusion", "detect_format", "empty_record", "parse_document"]
-CASE_RE = re.compile(r"\bCM\d{2}-\d{5,7}\b")
 
 
 def detect_format(doc: Document, text: str) -> str | None:
@@ -95,9 +94,7 @@ class LetterBuilder(RecordBuilder):
             if not 0 <= n < len(self.rec["items"]):
                 continue
             end = heads[k + 1].start() if k + 1 < len(heads) else len(t)
-            found = (
-                (key, re.compile(pat, re.I).search(t, head.end(), end)) for key, pat in _NOTICE_LABELS.items()
-            )
+            found = ((key, LABELS[label].search(t, head.end(), end)) for key, label in _NOTICE_LABELS.items())
             labels = sorted((m.start(), m.end(), key) for key, m in found if m)
             item, path = self.rec["items"][n], f"items[{n}]"
             for j, (_, start, key) in enumerate(labels):
@@ -153,13 +150,9 @@ class LetterBuilder(RecordBuilder):
                     self.prov(field, m.start("v"), m.end("v"), 0.85)
 
 
-_NOTICE_LABELS = {
-    "claims_administrator": r"Medical Treatment Guideline\(s\) (?:which |that )?(?:the )?Claims Administrator (?:relied upon|based "
-    r"(?:its|their|his/her) decision on)\s*:",
-    "maximus": r"Medical Treatment Guideline\(s\) (?:which |that )?(?:the )?(?:Expert|Medical|Independent|Physician) "
-    r"Reviewer (?:relied upon|based (?:his/her|its|their) decision on)\s*:",
-    "rationale": r"Rationale for the Decision\s*:",
-}
+# The notice's paragraphs ("Medical Treatment Guideline(s) which the Claims Administrator relied upon:", "…
+# which the Expert Reviewer relied upon:", "Rationale for the Decision:") under the items' labels.
+_NOTICE_LABELS = {"claims_administrator": "claims", "maximus": "maximus", "rationale": "rationale"}
 
 
 def parse_document(doc: Document) -> dict:
