@@ -207,6 +207,8 @@ def dist_size(names: list[str]) -> int:
     return total
 
 
+# What each engine adds to an install: its distributions and those it pulls in that imrdesk had not already
+# (for rapidocr: what `pip install` added to the project's environment).
 ENGINE_DISTS = {
     "rapidocr": [
         "rapidocr",
@@ -219,10 +221,14 @@ ENGINE_DISTS = {
         "colorlog",
         "flatbuffers",
         "protobuf",
-        "coloredlogs",
-        "humanfriendly",
-        "sympy",
-        "mpmath",
+        "pyyaml",
+        "requests",
+        "certifi",
+        "idna",
+        "urllib3",
+        "charset-normalizer",
+        "six",
+        "tqdm",
     ],
     "rapidocr-onnxruntime": [
         "rapidocr-onnxruntime",
@@ -232,10 +238,9 @@ ENGINE_DISTS = {
         "pyclipper",
         "flatbuffers",
         "protobuf",
-        "coloredlogs",
-        "humanfriendly",
-        "sympy",
-        "mpmath",
+        "pyyaml",
+        "six",
+        "tqdm",
     ],
     "tesseract": ["tesserocr"],
 }

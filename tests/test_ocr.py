@@ -262,3 +262,20 @@ def test_import_reads_a_scan_in_the_worker_processes(tmp_path, letter_pdf, text_
     assert rec["case_number"] == text_record["case_number"]
     assert rec["ocr"]["pages"] == [1]
     assert FAX.dpi == rec["ocr"]["dpi"]
+
+
+@needs_engine
+@pytest.mark.parametrize("letter", ["CM16-0234202.pdf"])  # a modified request: original, authorized, disputed
+def test_another_letter_scanned_reads_like_its_text_pdf(corpus_dir, letter):
+    pdf = corpus_dir / "pdf" / letter
+    expected = extract(pdf)
+    rec = extract(scan_pdf(pdf, seed=11), name=letter)
+    assert rec["case_number"] == expected["case_number"]
+    assert [i["decision"] for i in rec["items"]] == [i["decision"] for i in expected["items"]]
+    compared = compare_records(rec, expected)
+    assert not [c for c in compared if c.wrong and (c.confidence is None or c.confidence >= REVIEW_THRESHOLD)]
+    modified = [
+        c for c in compared if c.path.endswith(("original_request", "authorized", "disputed_portion"))
+    ]
+    assert any(c.expected for c in modified)
+    assert all(c.right or c.missed or c.confidence < REVIEW_THRESHOLD for c in modified)
