@@ -174,13 +174,19 @@ def _protected(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _inside(text: str) -> list[bool]:
+    """For each offset: does it lie strictly inside a protected span (a split there would cut it)?"""
+    inside = [False] * (len(text) + 1)
+    for a, b in _protected(text):
+        inside[a + 1 : b] = [True] * max(0, b - a - 1)
+    return inside
+
+
 def _split(text: str, pattern: re.Pattern) -> list[tuple[int, int, int]]:
     """(separator start, piece start, piece end) of the pieces between ``pattern`` matches outside protected spans."""
-    guard = _protected(text)
+    inside = _inside(text)
     cuts = [
-        m
-        for m in pattern.finditer(text)
-        if not any(a < m.start() < b or a < m.end() - 1 < b for a, b in guard)
+        m for m in pattern.finditer(text) if not inside[m.start()] and not inside[max(m.start(), m.end() - 1)]
     ]
     out, start, sep = [], 0, 0
     for m in cuts:
@@ -218,13 +224,17 @@ def _split_guidelines(body: str) -> list[str]:
     "Forearm, Wrist, and Hand Complaints 2004" holds its own ", and".
     """
     body = re.sub(r"(Forearm), (Wrist),? and (Hand)", "\\1\x00 \\2\x00 and \\3", body)
-    parts: list[str] = []
+    parts: list[list[str]] = []  # chunks of each guideline
+    dated = False  # the last guideline names its year
     for chunk in re.split(r",\s+and\s+", body):
-        if parts and not (_YEAR.search(parts[-1]) and _YEAR.search(chunk) and chunk[:1].isupper()):
-            parts[-1] = f"{parts[-1]}, and {chunk}"
+        has_year = bool(_YEAR.search(chunk))
+        if parts and not (dated and has_year and chunk[:1].isupper()):
+            parts[-1].append(chunk)
+            dated = dated or has_year
         else:
-            parts.append(chunk)
-    return [part.replace("\x00", ",") for part in parts]
+            parts.append([chunk])
+            dated = has_year
+    return [", and ".join(chunks).replace("\x00", ",") for chunks in parts]
 
 
 def _mtus_citations(body: str, doubts: list[str]) -> list[dict]:
@@ -233,7 +243,7 @@ def _mtus_citations(body: str, doubts: list[str]) -> list[dict]:
     # The citation ends with its sentence; what follows ("These chapters address …") is the reviewer's prose.
     # ("Section(s): 3. Opioids …" is a numbered section, not a sentence end.)
     for end in re.finditer(r"\.\s+(?=[A-Z])", body):
-        if re.search(r"(?:[a-z)\]]|\b(?:19|20)\d\d)$", body[: end.start()]):
+        if re.search(r"(?:[a-z)\]]|\b(?:19|20)\d\d)$", body[max(0, end.start() - 6) : end.start()]):
             body = body[: end.start()]
             break
     for part in _split_guidelines(body):
@@ -266,7 +276,7 @@ def _mtus_citations(body: str, doubts: list[str]) -> list[dict]:
 def _references(body: str, odg_sentence: bool, doubts: list[str]) -> list[str]:
     """The references of a Non-MTUS body: split at ";" and sentence ends where a new one clearly begins, and
     before every family name or "Other Medical Treatment Guidelines" that does not open the body."""
-    pieces: list[str] = []
+    pieces: list[list[str]] = []  # each reference's pieces, with the glue before each one but the first
     separator = re.compile(
         r";\s*|(?<=(?-i:[a-z)\]]))\.\s+(?=(?-i:[A-Z(]))|\s+and\s+(?=(?:the\s+)?(?:Other\s+Medical|ODG\b|Official\s+Disability|"
         r"ACOEM\b|American\s+College))|,\s*(?=(?:the\s+)?(?:ODG\b|Official\s+Disability|ACOEM\b))|"
@@ -284,13 +294,12 @@ def _references(body: str, odg_sentence: bool, doubts: list[str]) -> list[str]:
             new = True
             doubts.append("a reference that may be two")
         if new:
-            pieces.append(piece)
+            pieces.append([piece])
         else:
             if _REFERENCE_WORDS.search(piece) or _YEAR.search(piece):
                 doubts.append("a reference that may be two")
-            glue = "; " if ";" in between else ". "
-            pieces[-1] = f"{pieces[-1]}{glue}{piece}"
-    return pieces
+            pieces[-1].extend(["; " if ";" in between else ". ", piece])
+    return ["".join(reference) for reference in pieces]
 
 
 _FAMILY_PREFIX = re.compile(
@@ -303,17 +312,21 @@ _FAMILY_PREFIX = re.compile(
 
 def _odg_chapters(rest: str) -> list[tuple[int, int]]:
     """Spans of the ODG chapter names that open a segment of ``rest`` (each one a citation)."""
-    guard = _protected(rest)
+    inside = _inside(rest)
     found, pos = [], 0
     while pos < len(rest):
         m = _ODG_CHAPTER.search(rest, pos)
         if not m:
             break
-        before = rest[: m.start()].rstrip()
-        opens = not before or before[-1] in ",;:/-" or re.search(r"\b(?:and|&)$", before)
+        before = rest[max(0, m.start() - 60) : m.start()].rstrip()
+        opens = (
+            not rest[: m.start()].strip()
+            if not before
+            else before[-1] in ",;:/-" or re.search(r"\b(?:and|&)$", before)
+        )
         if re.search(r"\b(?:chapters?|sections?)\s*:$", before, re.I):
             opens = False  # "… and Hand chapters: Chiropractic Guidelines": the topic, not one more chapter
-        if opens and not any(a < m.start() < b for a, b in guard):
+        if opens and not inside[m.start()]:
             tail = _CHAPTER_TAIL.match(rest, m.end())
             found.append((m.start(), tail.end() if tail else m.end()))
             pos = found[-1][1]

@@ -252,8 +252,9 @@ def split_diagnoses(text: str) -> tuple[list[tuple[int, int]], list[str]]:
                 groups.append([a, b])
             continue
         nxt = atoms[k + 1] if k + 1 < len(atoms) else None
-        prev_text = text[groups[-1][0] : groups[-1][1]] if groups else ""
-        if groups and sep in (",", "and") and re.search(r"\b(?:of|at|in|to)\b", prev_text):
+        # the last diagnosis's condition and its site ("strain of muscle"): its first words tell
+        head = text[groups[-1][0] : min(groups[-1][1], groups[-1][0] + 200)] if groups else ""
+        if groups and sep in (",", "and") and re.search(r"\b(?:of|at|in|to)\b", head):
             groups[-1][1] = b  # "contusion of face, scalp and neck"
         elif nxt and nxt[0] == "and" and names_condition(text[nxt[1] : nxt[2]]):
             pending = a  # "right wrist and right hand sprain"

@@ -92,10 +92,10 @@ def sentence_end(text: str, start: int, limit: int | None = None) -> int:
     return stop
 
 
-def sentence_start(text: str, pos: int) -> int:
-    """Offset where the sentence holding ``pos`` begins."""
-    at = 0
-    for m in _END.finditer(text, 0, pos):
+def sentence_start(text: str, pos: int, reach: int = 2000) -> int:
+    """Offset where the sentence holding ``pos`` begins (looking back at most ``reach`` characters)."""
+    at = max(0, pos - reach)
+    for m in _END.finditer(text, at, pos):
         if _ABBREVIATION.search(text, max(0, m.start() - 8), m.start()):
             continue
         at = m.end()
