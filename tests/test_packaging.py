@@ -33,8 +33,8 @@ def _run_spec(monkeypatch, tmp_path, platform: str) -> dict:
         return record
 
     hooks = types.ModuleType("PyInstaller.utils.hooks")
-    hooks.collect_submodules = lambda pkg: [f"{pkg}.stub"]
-    hooks.collect_data_files = lambda pkg: []
+    hooks.collect_submodules = lambda pkg, **options: [f"{pkg}.stub"]
+    hooks.collect_data_files = lambda pkg, **options: []
     for name in ("PyInstaller", "PyInstaller.utils"):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
