@@ -24,8 +24,12 @@ from .inflate import DecodeLimit, decode_budget
 # 2-10 pages, 30-150 kB as a PDF whose streams decompress to well under 1 MB, and 10-40 kB as text.
 MAX_BYTES = 50 * 1024 * 1024  # a file
 MAX_PAGES = 200
-MAX_DECODED_BYTES = 32 * 1024 * 1024  # everything a PDF's streams decompress to, together
-MAX_TEXT_BYTES = 8 * 1024 * 1024  # a text letter
+# Everything a PDF's streams decompress to, together (the largest of the 65 real letters: 270 kB). Text
+# drawn from 16 MB of content streams is already ~2.5 million characters, over a gigabyte of layout objects.
+MAX_DECODED_BYTES = 16 * 1024 * 1024
+# A text letter, in characters: 200 pages of 60 lines of 100 characters is 1.2 million. (Normalising can
+# multiply some characters by up to 18, so this also bounds what normalising makes of the text.)
+MAX_TEXT_CHARS = 2_000_000
 MAX_LINE_CHARS = 20_000  # one line of a text letter (a long paragraph is ~3,000)
 
 
@@ -366,7 +370,7 @@ def _longest_line(text: str) -> tuple[int, int]:
 
 
 def load_text(
-    text: str, *, max_pages: int = MAX_PAGES, max_chars: int = MAX_TEXT_BYTES, max_line: int = MAX_LINE_CHARS
+    text: str, *, max_pages: int = MAX_PAGES, max_chars: int = MAX_TEXT_CHARS, max_line: int = MAX_LINE_CHARS
 ) -> Document:
     """Lay a plain-text letter out on virtual monospace pages (one source line per grid row). A text over
     ``max_chars`` characters, or with a line over ``max_line``, is ``too_large`` (read in bounded time)."""

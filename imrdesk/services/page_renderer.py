@@ -54,7 +54,7 @@ class PageRenderer:
         *,
         memory_limit_mb: int | None = 1536,
         page_timeout: float = 15.0,
-        open_timeout: float = 10.0,
+        open_timeout: float = 5.0,
     ) -> None:
         self.on_done = on_done
         self.memory_limit_mb = memory_limit_mb

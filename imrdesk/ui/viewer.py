@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from imrdesk.extract.document import TEXT_GRID, decode_text, load_text
+from imrdesk.extract.document import TEXT_GRID, LoadError, decode_text, load_text
 from imrdesk.services.page_renderer import PageRenderer, RenderError, Ticket
 
 from .icons import icon
@@ -685,6 +685,7 @@ class PageViewer(QWidget):
         self.view.page_changed.connect(self._on_page)
         self.view.zoom_changed.connect(self._on_zoom)
         self._on_page(0, 0)
+        shared_renderer()  # the render process starts in the background: the first letter opens sooner
 
     @staticmethod
     def _tool(parent: QWidget, icon_name: str, tip: str, slot) -> QToolButton:
@@ -704,6 +705,9 @@ class PageViewer(QWidget):
         except RenderError as exc:  # pdfium could not open it, in its own process
             self.show_message(f"This file cannot be displayed: {exc}.")
             return str(exc)
+        except LoadError as exc:  # a text over the limits: say which
+            self.show_message(f"This file cannot be displayed. {exc.message}")
+            return exc.message
         except Exception as exc:  # a damaged file: say so in place of the pages
             self.show_message(f"This file cannot be displayed ({type(exc).__name__}).")
             return str(exc) or type(exc).__name__
