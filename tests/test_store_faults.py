@@ -143,3 +143,15 @@ def test_a_backup_while_in_use_holds_every_committed_correction(tmp_path, capsys
         assert copy_.record(2)["patient"]["age"] == 57
         assert [r["new"] for r in copy_.history(2, "patient.age")] == list(range(50, 58))
     assert database_cli.cmd_check(_args(target)) == 0
+
+
+def test_backup_and_check_from_the_command_line(tmp_path, capsys):
+    from imrdesk.cli import main
+
+    path = _filled(tmp_path)
+    target = tmp_path / "copy.db"
+    assert main(["backup", str(target), "--db", str(path)]) == 0
+    assert main(["check", "--db", str(target)]) == 0
+    assert "sound" in capsys.readouterr().out
+    assert main(["check", "--db", str(tmp_path / "nothing.db")]) == 2  # no such file: an error, nothing created
+    assert not (tmp_path / "nothing.db").exists()

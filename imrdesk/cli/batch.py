@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import database
 from .common import add_db_option, db_path, fail, open_store, resolve_docs, run_batch
 
 
@@ -53,6 +54,9 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="time allowed per letter")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_reextract)
+
+    # the database file's own commands (backup, check) come with the batch work on it
+    database.register(subparsers)
 
 
 def cmd_import(args) -> int:
