@@ -7,7 +7,7 @@ letter's bytes, answered by
 ``{"kind": "result", "seq", "record"}`` or, when extraction itself blew up (e.g. out of memory),
 ``{"kind": "failed", "seq", "code", "message"}``, after which it exits so that the next letter gets a fresh
 process. ``{"op": "stop"}`` asks it to exit. It also exits by itself when the parent process disappears.
-Its memory is limited: an address-space limit on POSIX, a Job object on Windows.
+Its memory is limited (an address-space limit on POSIX, a Job object on Windows: :mod:`worker_limits`).
 
 Test hook (documented, used by the test suite to prove the isolation is real): the environment variable
 ``IMRDESK_TEST_FAULT`` holds ``;``-separated ``kind:filename`` entries. When this worker is given a letter
@@ -24,8 +24,9 @@ import os
 import signal
 import struct
 import sys
-import threading
 import time
+
+from .worker_limits import limit_memory, watch_parent
 
 FAULT_ENV = "IMRDESK_TEST_FAULT"
 
@@ -55,139 +56,6 @@ def _misbehave(kind: str, memory_limit_mb: int | None) -> None:
         blob[-1] = 1
 
 
-def _watch_parent() -> None:
-    """Exit when the importing process is gone (e.g. killed), so no worker is left behind."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    parent = multiprocessing.parent_process()
-    ppid = os.getppid()
-
-    def run() -> None:
-        while True:
-            if parent is not None and parent.sentinel is not None:
-                try:
-                    if wait([parent.sentinel], timeout=1.0):
-                        os._exit(0)
-                except (OSError, ValueError):
-                    time.sleep(1.0)
-            else:
-                time.sleep(1.0)
-            if os.name == "posix" and os.getppid() != ppid:
-                os._exit(0)
-
-    threading.Thread(target=run, name="imrdesk-parent-watch", daemon=True).start()
-
-
-def limit_memory(memory_limit_mb: int | None) -> bool:
-    """Cap this process's memory at ``memory_limit_mb``: an allocation past it fails (MemoryError in
-    Python, an abort in a library) instead of the machine swapping. True when a limit is in force."""
-    if not memory_limit_mb:
-        return False
-    limit = int(memory_limit_mb) * 1024 * 1024
-    if sys.platform == "win32":
-        return _limit_memory_windows(limit)
-    try:
-        import resource
-    except ImportError:
-        return False
-    try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        return True
-    except (ValueError, OSError):
-        return False
-
-
-_JOB_HANDLE = None  # kept open for the life of the process (the job's limits hold while it exists)
-
-
-def _limit_memory_windows(limit: int) -> bool:
-    """Put this process in a new Windows Job object with a per-process committed-memory limit.
-
-    Windows has no RLIMIT_AS; a Job object's JOB_OBJECT_LIMIT_PROCESS_MEMORY makes every allocation past
-    the limit fail. A process may put itself in a job (nested jobs: Windows 8 and later). Any failure
-    leaves the process without a limit (the wall-clock limit still applies) and returns False."""
-    import ctypes
-    from ctypes import wintypes
-
-    class IoCounters(ctypes.Structure):
-        _fields_ = [
-            (name, ctypes.c_ulonglong)
-            for name in (
-                "ReadOperationCount",
-                "WriteOperationCount",
-                "OtherOperationCount",
-                "ReadTransferCount",
-                "WriteTransferCount",
-                "OtherTransferCount",
-            )
-        ]
-
-    class BasicLimits(ctypes.Structure):  # JOBOBJECT_BASIC_LIMIT_INFORMATION
-        _fields_ = [
-            ("PerProcessUserTimeLimit", ctypes.c_int64),  # LARGE_INTEGER
-            ("PerJobUserTimeLimit", ctypes.c_int64),
-            ("LimitFlags", wintypes.DWORD),
-            ("MinimumWorkingSetSize", ctypes.c_size_t),
-            ("MaximumWorkingSetSize", ctypes.c_size_t),
-            ("ActiveProcessLimit", wintypes.DWORD),
-            ("Affinity", ctypes.c_size_t),  # ULONG_PTR
-            ("PriorityClass", wintypes.DWORD),
-            ("SchedulingClass", wintypes.DWORD),
-        ]
-
-    class ExtendedLimits(ctypes.Structure):  # JOBOBJECT_EXTENDED_LIMIT_INFORMATION
-        _fields_ = [
-            ("BasicLimitInformation", BasicLimits),
-            ("IoInfo", IoCounters),
-            ("ProcessMemoryLimit", ctypes.c_size_t),
-            ("JobMemoryLimit", ctypes.c_size_t),
-            ("PeakProcessMemoryUsed", ctypes.c_size_t),
-            ("PeakJobMemoryUsed", ctypes.c_size_t),
-        ]
-
-    job_object_extended_limit_information = 9
-    job_object_limit_process_memory = 0x00000100
-    global _JOB_HANDLE
-    try:
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        kernel32.CreateJobObjectW.argtypes = [ctypes.c_void_p, wintypes.LPCWSTR]
-        kernel32.CreateJobObjectW.restype = wintypes.HANDLE
-        kernel32.SetInformationJobObject.argtypes = [
-            wintypes.HANDLE,
-            ctypes.c_int,
-            ctypes.c_void_p,
-            wintypes.DWORD,
-        ]
-        kernel32.SetInformationJobObject.restype = wintypes.BOOL
-        kernel32.GetCurrentProcess.argtypes = []
-        kernel32.GetCurrentProcess.restype = wintypes.HANDLE
-        kernel32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
-        kernel32.AssignProcessToJobObject.restype = wintypes.BOOL
-        kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
-        kernel32.CloseHandle.restype = wintypes.BOOL
-
-        job = kernel32.CreateJobObjectW(None, None)
-        if not job:
-            return False
-        info = ExtendedLimits()
-        info.BasicLimitInformation.LimitFlags = job_object_limit_process_memory
-        info.ProcessMemoryLimit = limit
-        ok = kernel32.SetInformationJobObject(
-            job, job_object_extended_limit_information, ctypes.byref(info), ctypes.sizeof(info)
-        ) and kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess())
-        if not ok:
-            kernel32.CloseHandle(job)
-            return False
-        _JOB_HANDLE = job
-        return True
-    except (OSError, AttributeError, ValueError):
-        return False
-
-
 def _send(conn, message: dict) -> None:
     conn.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
 
@@ -207,7 +75,7 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
     except (ValueError, OSError):
         pass
-    _watch_parent()
+    watch_parent()
     import logging
     import warnings
 
