@@ -136,6 +136,7 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "PySide6/Qt/plugins/platforms/libqvnc.so",
         "PySide6/Qt/plugins/egldeviceintegrations/libqeglfs-kms-integration.so",
         "matplotlib\\mpl-data\\sample_data\\goog.npz",
+        "cv2\\opencv_videoio_ffmpeg4110_64.dll",
         "matplotlib/mpl-data/fonts/ttf/DejaVuSerif-Bold.ttf",
     ):
         assert left_out(dest), dest
@@ -152,6 +153,8 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf",  # the charts' font
         "matplotlib/mpl-data/matplotlibrc",
         "pdfminer/cmap/UniJIS-UCS2-H.pickle.gz",
+        "cv2\\cv2.pyd",  # the OCR's image steps
+        "rapidocr/models/PP-OCRv6_det_small.onnx",
     ):
         assert not left_out(dest), dest
     excluded = set(ns["excludes"])
