@@ -136,3 +136,23 @@ def test_a_heading_whose_layout_and_words_disagree_goes_to_review():
         assert rec["provenance"]["items[0].treatment"]["confidence"] < REVIEW_THRESHOLD
     for rec in _both(text):
         assert rec["provenance"]["items[0].treatment"]["confidence"] >= REVIEW_THRESHOLD
+
+
+def test_a_decision_whose_paragraph_labels_are_worded_otherwise_is_kept_and_reviewed():
+    text = _text(TWO_ITEMS)
+    second = text.index("Acupuncture 3 times a week")
+    tail = text[second:]
+    for old, new in (
+        ("Claims Administrator guideline:", "Guideline the claims administrator relied on:"),
+        ("MAXIMUS guideline:", "Guideline the reviewer relied on:"),
+        ("Decision rationale:", "Why:"),
+    ):
+        tail = tail.replace(old, new, 1)
+    for rec in _both(text[:second] + tail):
+        assert _decisions(rec) == [
+            ("MRI of neck and right hand without contrast", "Upheld"),
+            ("Acupuncture 3 times a week for 2 weeks, neck, right hand and head", "Overturned"),
+        ]
+        assert rec["provenance"]["items[0].decision"]["confidence"] >= REVIEW_THRESHOLD
+        assert rec["provenance"]["items[1].decision"]["confidence"] < REVIEW_THRESHOLD
+        assert {f["path"] for f in rec["findings"]} >= {"items[1].rationale", "items[1].maximus_guideline"}

@@ -39,6 +39,7 @@ DOUBT_CAPS: dict[str, float] = {
     "a reference that may be two": 0.6,
     "another reading differs": DISAGREE,
     "a qualifier that contradicts the decision": 0.4,
+    "a decision without its paragraphs' labels": 0.6,
     "an unknown guideline chapter": 0.7,
     "text of the paragraph left out of the citations": 0.6,
     "a reading from a layout imrdesk does not know": 0.6,

@@ -73,15 +73,24 @@ class LetterBuilder(RecordBuilder):
         m = re.search(
             r"(?:set\s+forth|listed)\s+below:?|IMR ISSUES,? DECISIONS AND RATIONALES", self.text, re.I
         )
-        for item in find_items(self.tm, m.end() if m else 0):
+        region = m.end() if m else 0
+        found = find_items(self.tm, region)
+        # A decision line whose paragraphs' labels are worded otherwise is still a decision: never drop it.
+        loose = find_items(self.tm, region, require_label=False)
+        labelled = {item.decision_span for item in found}
+        for item in loose if len(loose) > len(found) else found:
+            confidence, doubts = (item.heading_confidence, item.decision_confidence), item.doubts
+            if item.decision_span not in labelled:
+                confidence = (min(confidence[0], 0.6), min(confidence[1], 0.6))
+                doubts = (doubts[0], (*doubts[1], "a decision without its paragraphs' labels"))
             self.add_item(
                 item.heading,
                 heading_text(self.tm, item.heading),
                 item.decision,
                 item.decision_span,
-                (item.heading_confidence, item.decision_confidence),
+                confidence,
                 item.paragraphs,
-                item.doubts,
+                doubts,
             )
 
     # ------------------------------------------------------------ 2013 notice
