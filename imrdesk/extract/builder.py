@@ -117,10 +117,6 @@ class RecordBuilder:
         m = hits[-1] if last else hits[0]
         return start + m.start(), start + m.end()
 
-    def conf(self, path: str) -> float | None:
-        p = self.rec["provenance"].get(path)
-        return p["confidence"] if p else None
-
     def lower(self, path: str, conf: float, doubt: str) -> None:
         p = self.rec["provenance"].get(path)
         if p:
@@ -256,10 +252,3 @@ class RecordBuilder:
             self.prov(f"{path}.rationale", *span, 0.93)
         self.rec["items"].append(item)
         return item
-
-    def cap_all(self) -> None:
-        """Hold every value already read below :attr:`cap` (a reader that learned late that it is unsure)."""
-        for p in self.rec["provenance"].values():
-            if p["confidence"] > self.cap:
-                p["confidence"] = round(self.cap, 3)
-                p["doubts"] = list(dict.fromkeys([*p.get("doubts", []), UNKNOWN_LAYOUT]))

@@ -60,10 +60,6 @@ class Reading:
     def confidence(self) -> float:
         return confidence(self.strength, self.doubts)
 
-    def doubted(self, *more: str) -> Reading:
-        extra = tuple(d for d in more if d and d not in self.doubts)
-        return Reading(self.value, self.start, self.end, self.strength, self.doubts + extra)
-
 
 def confidence(strength: float, doubts: tuple[str, ...] | list[str] = ()) -> float:
     return round(min([strength, *(DOUBT_CAPS.get(d, 0.6) for d in doubts)]), 3)
@@ -128,13 +124,3 @@ def shape_doubts(text: str, start: int, end: int, usual: tuple[int, int]) -> lis
     elif length > usual[1]:
         out.append("unusually long")
     return out
-
-
-def balanced(value: str) -> bool:
-    depth = 0
-    for ch in value:
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth < 0:
-            return False
-    return depth == 0
