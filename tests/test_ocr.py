@@ -113,6 +113,29 @@ def test_ocr_cap_keeps_confident_values_and_sends_doubtful_ones_to_review():
     assert ocr_cap(0.3) < ocr_cap(0.6) < REVIEW_THRESHOLD
 
 
+@pytest.mark.parametrize(
+    ("read", "words"),
+    [
+        ("ClaimsAdministrator", ["Claims", "Administrator"]),
+        ("manipulation1", ["manipulation", "1"]),
+        ("2016Chronic", ["2016", "Chronic"]),
+        ("WASMADE", ["WAS", "MADE"]),
+        ("ISSUES,DECISIONSAND", ["ISSUES,", "DECISIONS", "AND"]),
+        ("CM16-0213037", ["CM16-0213037"]),
+        ("MAXIMUS", ["MAXIMUS"]),
+        ("L5-S1", ["L5-S1"]),
+        ("1,000", ["1,000"]),
+    ],
+)
+def test_words_run_together_are_split_with_their_boxes(read, words):
+    from imrdesk.extract.ocr import EngineWord, split_joined
+
+    parts = split_joined(EngineWord(read, 0.9, 100.0, 10.0, 100.0 + 10 * len(read), 30.0))
+    assert [p.text for p in parts] == words
+    assert parts[0].x0 == 100.0 and parts[-1].x1 == 100.0 + 10 * len(read)
+    assert all(a.x1 == b.x0 for a, b in zip(parts, parts[1:], strict=False))
+
+
 def test_a_text_pdf_is_not_read_by_ocr(text_record):
     assert "ocr" not in text_record
     assert text_record["error"] is None

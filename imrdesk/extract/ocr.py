@@ -19,7 +19,10 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 from .document import Word, normalize
 
@@ -50,7 +53,7 @@ class EngineWord:
 class Engine(Protocol):
     name: str
 
-    def read(self, image) -> list[EngineWord]:  # image: a PIL image, mode "L"
+    def read(self, image: Image) -> list[EngineWord]:  # a grey (mode "L") page
         ...
 
 
@@ -102,7 +105,7 @@ class RapidEngine:
             logging.getLogger("RapidOCR").setLevel(logging.CRITICAL)
         return self._ocr
 
-    def read(self, image) -> list[EngineWord]:
+    def read(self, image: Image) -> list[EngineWord]:
         import numpy as np
 
         rgb = np.asarray(image.convert("RGB"))
@@ -208,7 +211,7 @@ class PageGeometry:
 # ------------------------------------------------------------------------------------------- upright
 
 
-def _dark_points(image, limit: int = 120_000):
+def _dark_points(image: Image, limit: int = 120_000):
     """Coordinates (x, y) of ink pixels of a grey image, thinned out to at most ``limit``."""
     import numpy as np
 
@@ -233,7 +236,7 @@ def _line_score(xs, ys, angle: float, cx: float, cy: float) -> float:
     return float((hist.astype(np.float64) ** 2).sum())
 
 
-def measure_skew(image, max_angle: float = MAX_SKEW) -> tuple[float, float]:
+def measure_skew(image: Image, max_angle: float = MAX_SKEW) -> tuple[float, float]:
     """(angle, score) that straightens the lines of a grey page: ``image.rotate(angle)`` levels them.
 
     Projection profiles of the ink over candidate angles, coarse then fine (to 0.05°), on a half-size copy."""
@@ -252,7 +255,7 @@ def measure_skew(image, max_angle: float = MAX_SKEW) -> tuple[float, float]:
     return round(best, 2), best_score
 
 
-def lines_run_across(image) -> bool:
+def lines_run_across(image: Image) -> bool:
     """True when the page's text lines run across (0° or 180°), False when up or down (90°, 270°)."""
     small = image.reduce(4) if min(image.size) > 1200 else image
     _, across = measure_skew(small, 3.0)
@@ -281,7 +284,7 @@ def _score(words: list[EngineWord]) -> float:
 
 
 def read_page(
-    image,
+    image: Image,
     page: int,
     size: tuple[float, float],
     *,
@@ -333,7 +336,7 @@ def read_page(
 RULE_LENGTH = 0.04  # of the page's width: a dark run this long is a table rule or an underline, not type
 
 
-def remove_rules(image):
+def remove_rules(image: Image) -> Image:
     """The page with its table rules (long straight dark runs, across or down) painted white: OCR engines
     read a cell's border as a character ("|", "1", "[") next to its text."""
     import numpy as np
@@ -383,16 +386,44 @@ _JOINS = (
     re.compile(r"(?<=[a-z]{3})(?=\d)"),  # "manipulation1"
     re.compile(r"(?<=\d{2})(?=[A-Z][a-z]{2})"),  # "2016Chronic"
     re.compile(r"(?<=^&)(?=[a-z]{3})"),  # "&manipulation"
+    re.compile(r"(?<=[A-Za-z]{2},)(?=[A-Za-z]{2})"),  # "ISSUES,DECISIONS"
 )
+
+
+# Words of the letters' headings in capitals. PP-OCR runs capitals together more often than lower case
+# ("WASMADE", "ANDRATIONALES"); a run of capitals that these words make up entirely is split into them.
+HEADING_WORDS = frozenset(
+    "HOW THE IMR FINAL DETERMINATION WAS MADE CLINICAL CASE SUMMARY ISSUES DECISIONS AND RATIONALES "
+    "NOTICE OF INDEPENDENT MEDICAL REVIEW DOCUMENTS REVIEWED".split()
+)
+
+
+def _capital_cuts(text: str) -> list[int]:
+    """Where a run of capitals splits into heading words (the fewest words), or [] when it does not."""
+    if len(text) < 6 or not text.isalpha() or not text.isupper() or text in HEADING_WORDS:
+        return []
+    best: dict[int, list[int]] = {0: []}
+    for end in range(1, len(text) + 1):
+        options = [
+            best[start] + [start] for start in best if start < end and text[start:end] in HEADING_WORDS
+        ]
+        if options:
+            best[end] = min(options, key=len)
+    cuts = best.get(len(text))
+    return [c for c in cuts if c] if cuts and len(cuts) >= 2 else []
 
 
 def split_joined(word: EngineWord) -> list[EngineWord]:
     """A word the engine ran together with its neighbour, split where English type would have had a space
-    (a lower-case word then a capitalised one, a word then a number, a year then a word); the box is
-    shared out by characters."""
-    cuts = sorted(
-        {m.start() for pattern in _JOINS for m in pattern.finditer(word.text)} - {0, len(word.text)}
-    )
+    (a lower-case word then a capitalised one, a word then a number, a year then a word, heading words in
+    capitals); the box is shared out by characters."""
+    text = word.text
+    cuts = {m.start() for pattern in _JOINS for m in pattern.finditer(text)}
+    bounds = [0, *sorted(cuts), len(text)]
+    for start, end in zip(bounds, bounds[1:], strict=False):  # each piece, its trailing punctuation aside
+        piece = text[start:end].rstrip(",.:;")
+        cuts.update(start + c for c in _capital_cuts(piece))
+    cuts = sorted(cuts - {0, len(text)})
     if not cuts:
         return [word]
     parts, start = [], 0
@@ -429,7 +460,7 @@ def stroke_width(pixels, word: EngineWord) -> float | None:
 BOLD_RATIO = 1.3  # stems this much wider than the page's usual type read as bold
 
 
-def bold_words(image, words: list[EngineWord]) -> list[bool | None]:
+def bold_words(image: Image, words: list[EngineWord]) -> list[bool | None]:
     """Which words are in bold type, judged from their stems against the page's usual type (the median of
     its words): headings and labels are bold in these letters, and the parsers use that as they use a text
     layer's font names. None where a word is too small to judge."""
@@ -444,7 +475,7 @@ def bold_words(image, words: list[EngineWord]) -> list[bool | None]:
     return [None if x is None else x > BOLD_RATIO * usual for x in widths]
 
 
-def sharpness(image) -> float:
+def sharpness(image: Image) -> float:
     """How steep the ink's edges of a grey page are: the mean of the steepest 5% of its grey-level steps (a
     clear 200 dpi scan: over 150; blurred by 2 pixels: under 40)."""
     import numpy as np

@@ -20,9 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
+from typing import TYPE_CHECKING
 
 from .document import Document, Line, Word
 from .ocr import RENDER_DPI, Engine, OcrError, OcrWord, PageReading, default_engine, read_page, sharpness
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 # A value whose weakest OCR word was read with at least this confidence keeps its parser's confidence (up to
 # the word's); below it, the value is put under the review threshold. Calibrated by benchmarks/ocr_bench.py.
@@ -157,7 +161,7 @@ def readable(reading: PageReading) -> bool:
     return read >= MIN_READ_CHARS and reading.mean_confidence >= MIN_MEAN_CONFIDENCE
 
 
-def _has_ink(image) -> bool:
+def _has_ink(image: Image) -> bool:
     import numpy as np
 
     pixels = np.asarray(image.reduce(4) if min(image.size) > 400 else image, dtype=np.uint8)
@@ -165,7 +169,7 @@ def _has_ink(image) -> bool:
     return bool((pixels < paper - 40).mean() > 0.002)  # marks clearly darker than the paper, sharp or not
 
 
-def _unreadable(number: int, image) -> str:
+def _unreadable(number: int, image: Image) -> str:
     edge = sharpness(image)
     if edge < BLURRED:
         return (
