@@ -130,13 +130,29 @@ def test_replies_are_checked_json_never_pickles():
     assert ok["seq"] == 3
 
 
-def test_a_worker_that_answers_with_a_pickle_costs_its_letter_only(tmp_path, monkeypatch):
+def test_records_of_the_wrong_shape_are_refused():
+    """Shapes the store cannot take (they stopped an import with a traceback) are refused before it."""
+    for bad in (
+        {"error": None, "case_number": ["a list"]},
+        {"error": None, "patient": {"age": {"nested": 1}}},
+        {"error": None, "provenance": {"case_number": "not a dict"}},
+        {"error": None, "items": [{"treatment": {"a": 1}}]},
+        {"error": None, "items": [{"maximus_citations": ["not a dict"]}]},
+        {"error": None, "findings": ["text"]},
+        {"error": None, "pages": "many"},
+    ):
+        with pytest.raises(ValueError):
+            check_record(bad)
+
+
+@pytest.mark.parametrize("fault", ["pickle", "malformed"])
+def test_a_worker_that_answers_with_something_else_costs_its_letter_only(tmp_path, monkeypatch, fault):
     folder = tmp_path / "in"
     folder.mkdir()
     names = ["evil.pdf", "ok1.pdf", "ok2.pdf"]
     for name, letter in zip(names, LETTERS, strict=False):
         shutil.copyfile(letter, folder / name)
-    monkeypatch.setenv("IMRDESK_TEST_FAULT", "pickle:evil.pdf")
+    monkeypatch.setenv("IMRDESK_TEST_FAULT", f"{fault}:evil.pdf")
     summary = import_paths(tmp_path / "p.db", [folder], workers=1, timeout=60)
     assert summary["imported"] == 2
     ((path, code, message),) = summary["failed"]

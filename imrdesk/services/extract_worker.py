@@ -14,7 +14,8 @@ Test hook (documented, used by the test suite to prove the isolation is real): t
 with that file name it misbehaves for real before extracting it: ``hang`` (sleeps forever), ``crash``
 (segmentation fault), ``exit`` (``os._exit(3)``), ``oom`` (allocates past the worker's memory limit, so a
 real MemoryError is raised), ``pickle`` (answers with a pickle instead of JSON, as a worker taken over by a
-hostile file might: the parent must not load it). Nothing reads the variable outside this worker.
+hostile file might: the parent must not load it), ``malformed`` (answers JSON that is not a record: a list
+where a text goes). Nothing reads the variable outside this worker.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def parse_faults(spec: str) -> dict[str, str]:
     faults = {}
     for entry in (spec or "").split(";"):
         kind, sep, name = entry.strip().partition(":")
-        if sep and kind in ("hang", "crash", "exit", "oom", "pickle") and name:
+        if sep and kind in ("hang", "crash", "exit", "oom", "pickle", "malformed") and name:
             faults[name] = kind
     return faults
 
@@ -102,6 +103,10 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 import pickle
 
                 conn.send_bytes(pickle.dumps(("result", seq, {"file": name, "error": None})))
+                continue
+            if faults.get(name) == "malformed":
+                bad = {"file": name, "error": None, "case_number": ["CM16-0000000"], "items": []}
+                _send(conn, {"kind": "result", "seq": seq, "record": bad})
                 continue
             if name in faults:
                 _misbehave(faults[name], memory_limit_mb)

@@ -91,8 +91,31 @@ def parse_reply(raw: bytes) -> dict:
     raise ValueError(f"unknown kind {kind!r}")
 
 
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _scalars(value) -> bool:
+    """A scalar, or a list of scalars (a list field: diagnoses, sources, families, …)."""
+    return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
+
+
+def _flat_dict(value) -> bool:
+    return isinstance(value, dict) and all(_scalars(v) for v in value.values())
+
+
+def _item_ok(item) -> bool:
+    """An item: values and lists of values; its citations lists of groups of values."""
+    return isinstance(item, dict) and all(
+        (isinstance(v, list) and all(_flat_dict(c) for c in v)) if k.endswith("_citations") else _scalars(v)
+        for k, v in item.items()
+    )
+
+
 def check_record(record) -> None:
-    """Raise ValueError unless ``record`` has the contract record's shape (what the store relies on)."""
+    """Raise ValueError unless ``record`` has the contract record's shape, down to what the store binds
+    as a value: a worker taken over by a hostile file must not be able to stop the batch (or write
+    something the store cannot read back) by sending a list where a text goes."""
     if not isinstance(record, dict):
         raise ValueError("the record is not an object")
     error = record.get("error")
@@ -102,11 +125,29 @@ def check_record(record) -> None:
         or not isinstance(error.get("message"), str)
     ):
         raise ValueError("the record's error is malformed")
-    for key, kind in (("items", list), ("provenance", dict), ("findings", list)):
-        if key in record and not isinstance(record[key], kind):
+    pages = record.get("pages", 0)
+    if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
+        raise ValueError("the record's page count is malformed")
+    for key, value in record.items():
+        if key == "error":
+            continue
+        if key == "items":
+            ok = isinstance(value, list) and all(_item_ok(item) for item in value)
+        elif key == "findings":
+            ok = isinstance(value, list) and all(_flat_dict(f) for f in value)
+        elif key == "provenance":
+            ok = isinstance(value, dict) and all(
+                isinstance(p, dict)
+                and _scalar(p.get("page"))
+                and _scalar(p.get("confidence"))
+                and isinstance(p.get("boxes", []), list)
+                and isinstance(p.get("spans", []), list)
+                for p in value.values()
+            )
+        else:  # a letter field: a value, or a group of values and lists (reviewer, patient, injury)
+            ok = _scalar(value) or _flat_dict(value)
+        if not ok:
             raise ValueError(f"the record's {key} is malformed")
-    if not all(isinstance(item, dict) for item in record.get("items") or []):
-        raise ValueError("an item is malformed")
 
 
 # ------------------------------------------------------------------------------ one worker
@@ -328,7 +369,7 @@ class ReaderPool:
                         self.outcomes.failed(job, msg["code"], msg["message"])
         except (EOFError, OSError):
             return False
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             if w.job is not None:
                 job = self._finish(w)
                 self.outcomes.failed(
