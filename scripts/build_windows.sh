@@ -16,7 +16,7 @@
 # folder into a per-user installer (installer/imrdesk.nsi).
 #
 # Tests under Wine: the built folder (--version, the version resource, extract --json on an encrypted
-# letter compared with the source run, import, the HTML report with its charts, the window offscreen from
+# letter compared with the source run, OCR of a scanned letter, import, the HTML report, the window from
 # both executables); then the installer: silent install, the Start-menu entry and the registry ("Open with"
 # for .pdf, Apps & features), the installed imrdesk-cli.exe on the same letter, the installed window, files
 # opened the way Explorer opens them (the first launch imports and stays, a second hands its file over),
@@ -30,8 +30,8 @@
 #   checked by its exit status.
 # - Wine 8.0 lacks two DLLs Windows 10+ has (bcryptprimitives.dll for cryptography, icuuc.dll for
 #   Qt6Core): scripts/winshims/ builds stand-ins into the Wine prefix only, never into the app.
-# - Wine 8.0 lacks crealf() as well, which numpy 2.x's Windows wheels call: numpy is pinned to 1.26 for
-#   this build only (step 4).
+# - Wine 8.0 has crealf() only as a stub, which numpy 2.x's Windows wheels call: numpy is held at 1.26 (and
+#   OpenCV at 4.11 with it) for this build only (step 4).
 # - An NSIS uninstaller copies itself to %TEMP% and returns at once: `wineserver -w` waits for it.
 # - The Wine prefix maps drive Z: to /, so it lives outside the checkout (tools walking the tree would
 #   follow it): IMRDESK_WINBUILD, default ~/.cache/imrdesk-winbuild, also caches Windows Python and pip.
@@ -137,12 +137,13 @@ project = tomllib.load(open("pyproject.toml", "rb"))["project"]
 print("\n".join(project["dependencies"] + project["optional-dependencies"]["build"]))
 EOF
 )
-# The versions are the repository's lock (constraints.txt, the Linux build's environment), with one
-# exception that only Wine needs: numpy's 2.x Windows wheels call the C runtime's crealf(), which Wine 8.0's
-# ucrtbase lacks, so numpy 2 fails to import under Wine and PyInstaller crashes collecting imrdesk.store
-# (matplotlib imports numpy). numpy 1.26 does not need it, and matplotlib and contourpy still accept it
-# (numpy>=1.25). The release built on real Windows (.github/workflows/windows.yml) keeps the lock.
-WINE_PINS="numpy==1.26.4"
+# The versions are the repository's lock (constraints.txt, the Linux build's environment), with exceptions
+# that only Wine needs: numpy's 2.x Windows wheels call the C runtime's crealf(), which Wine 8.0's ucrtbase
+# exports only as an unimplemented stub, so numpy 2 aborts on import under Wine and PyInstaller crashes
+# collecting imrdesk.store (matplotlib imports numpy). numpy 1.26 does not call it, and matplotlib, contourpy
+# and shapely still accept it (numpy>=1.25); OpenCV (the OCR's image steps) requires numpy 2 from 4.12 on, so
+# it is held at 4.11 with it. The release built on real Windows (.github/workflows/windows.yml) keeps the lock.
+WINE_PINS="numpy==1.26.4 opencv-python-headless==4.11.0.86"
 grep -v -E "^($(echo "$WINE_PINS" | sed 's/==[^ ]*//g; s/ /|/g'))==" constraints.txt > "$CACHE/constraints.txt"
 echo "$WINE_PINS" | tr ' ' '\n' >> "$CACHE/constraints.txt"
 # shellcheck disable=SC2086
@@ -161,6 +162,19 @@ LETTER=${LETTER:-../shared/corpus/pdf/CM16-0234202.pdf}
 [ -f "$LETTER" ] || LETTER=resources/samples/CM16-0234202.pdf
 OUT=$CACHE/smoke; rm -rf "$OUT"; mkdir -p "$OUT"
 "$LINUX_PY" main.py extract --json "$LETTER" > "$OUT/linux.jsonl"
+# and a fax-like scan of a sample letter (image pages, no text layer: the OCR reads it), made by the test
+# helper tests/scans.py
+SCAN=$OUT/scanned-CM16-0230548.pdf
+"$LINUX_PY" - "$SCAN" <<'EOF'
+import sys
+from pathlib import Path
+
+sys.path.insert(0, "tests")
+from scans import scan_pdf
+
+Path(sys.argv[1]).write_bytes(scan_pdf(Path("resources/samples/CM16-0230548.pdf"), seed=3))
+EOF
+"$LINUX_PY" main.py extract --json --timeout 900 "$SCAN" > "$OUT/scanned-linux.jsonl"
 VERSION=$("$LINUX_PY" -c "import re; print(re.search(r'__version__ = \"(.+)\"', open('imrdesk/__init__.py').read())[1])")
 
 phase "6. PyInstaller (Windows PyInstaller + Windows bootloader, under Wine)"
@@ -175,7 +189,7 @@ file "$DIST/imrdesk-cli.exe" | grep -q 'PE32+ executable (console)' || die "imrd
 if find "$DIST" -iname 'bcryptprimitives.dll' -o -iname 'icuuc.dll' | grep -q .; then
   die "a Wine test shim ended up in the app"
 fi
-for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm; do
+for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'opencv_videoio_ffmpeg*.dll'; do
   if find "$DIST" -iname "$unused" | grep -q .; then die "$unused should have been left out (pyinstaller.spec)"; fi
 done
 DIST_BYTES=$(du -sb "$DIST" | cut -f1)
@@ -241,6 +255,26 @@ wout "$EXE_CLI" extract --json "$LETTER" > "$OUT/windows.jsonl"
 EXTRACT_MS=$(ms_since "$s")
 compare_record "$OUT/windows.jsonl" "imrdesk-cli.exe"
 say "imrdesk-cli.exe extract --json ${LETTER##*/}: ${EXTRACT_MS} ms"
+
+# OCR: the scan read by the frozen engine (ONNX Runtime's CPU kernels may round differently on another
+# system, so the letter's identity and decisions are compared, not every confidence). Under Wine, on a busy
+# machine, two pages can take longer than the 60 s a letter gets by default.
+s=$(date +%s%N)
+wout "$EXE_CLI" extract --json --timeout 900 "$(winepath -w "$SCAN")" > "$OUT/scanned-windows.jsonl"
+OCR_MS=$(ms_since "$s")
+"$LINUX_PY" - "$OUT/scanned-windows.jsonl" "$OUT/scanned-linux.jsonl" <<'EOF'
+import json, sys
+win, lin = (json.loads(open(p, encoding="utf-8").read()) for p in sys.argv[1:3])
+assert not lin.get("error"), f"the source run could not read the scan: {lin['error']}"
+assert not win.get("error"), f"the Windows build could not read the scan: {win['error']}"
+for key in ("case_number", "decision_date"):
+    assert win.get(key) == lin.get(key), f"{key}: {win.get(key)!r} != {lin.get(key)!r}"
+decisions = [[i.get("decision") for i in r["items"]] for r in (win, lin)]
+assert decisions[0] == decisions[1] and decisions[0], f"decisions: {decisions}"
+print(f"OCR extract --json of a scan: {win['case_number']}, decisions {decisions[0]} as in the source run",
+      file=sys.stderr)
+EOF
+say "imrdesk-cli.exe extract --json (OCR, 2 scanned pages): ${OCR_MS} ms"
 
 # import runs each letter in a spawned worker process (the frozen exe started again: freeze_support)
 imported=$(wout "$EXE_CLI" --db "$(winepath -w "$OUT/smoke.db")" import "$LETTER" resources/samples | tr -d '\r')
