@@ -16,6 +16,21 @@ FIXTURE_CORPUS_DIR = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CORPUS_DIR = SHARED_CORPUS_DIR if (SHARED_CORPUS_DIR / "pdf").is_dir() else FIXTURE_CORPUS_DIR
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _log_dir(tmp_path_factory):
+    """The window's log goes to a folder of the test session, never the user's log folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("logs")
+    previous = os.environ.get("IMRDESK_LOG_DIR")
+    os.environ["IMRDESK_LOG_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("IMRDESK_LOG_DIR", None)
+    else:
+        os.environ["IMRDESK_LOG_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The real letters: ../shared/corpus, else the copy in tests/fixtures/corpus (pdf/, seeds/,

@@ -224,6 +224,23 @@ def test_a_closed_pipe_ends_the_command_quietly():
     assert proc.returncode == 141
 
 
+def test_any_command_ends_quietly_when_its_reader_is_gone(tmp_path):
+    """Not only extract: a command whose output nobody reads any more (its pipe closed before it wrote)
+    ends with the status a shell gives SIGPIPE and no traceback."""
+    db = tmp_path / "pipe.db"
+    import_paths(db, LETTERS[:3], workers=1)
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "search", "medical", "--json", "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the first line
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    assert proc.returncode == 141
+
+
 # ------------------------------------------------------------------------ exports
 
 

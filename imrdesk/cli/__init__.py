@@ -15,7 +15,7 @@ import sys
 
 from .. import __version__
 from . import batch, export, extract, letters, stats
-from .common import add_db_option
+from .common import add_db_option, run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,4 +81,4 @@ def main(argv: list[str] | None = None) -> int:
         from ..ui.launch import run_window
 
         return run_window(db=args.db, files=files)
-    return int(args.func(args) or 0)
+    return run_command(args.func, args)  # a reader that stops reading (`| head`) ends it quietly

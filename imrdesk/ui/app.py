@@ -10,8 +10,11 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from imrdesk import APP_NAME, __version__
+from imrdesk.services.logs import start_logging
 
+from .crash import install_crash_handling
 from .icons import app_icon
+from .plain import shown_as_written
 from .resources import resource_path, resource_root
 
 
@@ -78,6 +81,8 @@ def run_gui(db: str | Path | None = None) -> int:
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontCreateNativeWidgetSiblings, True)
     app = QApplication.instance() or QApplication(sys.argv)
     configure(app)
+    # an error nobody caught is logged and shown (the windowed program has no console to print it to)
+    crashes = install_crash_handling(app, start_logging("window"))
 
     from imrdesk.store import Store, StoreError
 
@@ -85,9 +90,12 @@ def run_gui(db: str | Path | None = None) -> int:
 
     path = Path(db).expanduser() if db else Store.default_path()
     try:
-        window = MainWindow(path)
-    except StoreError as exc:
-        QMessageBox.critical(None, "imrdesk cannot open its database", str(exc))
-        return 1
-    window.show()
-    return app.exec()
+        try:
+            window = MainWindow(path)
+        except StoreError as exc:
+            QMessageBox.critical(None, "imrdesk cannot open its database", shown_as_written(str(exc)))
+            return 1
+        window.show()
+        return app.exec()
+    finally:
+        crashes.uninstall()
