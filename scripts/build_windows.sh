@@ -19,8 +19,9 @@
 # letter compared with the source run, OCR of a scanned letter, import, the HTML report, the window from
 # both executables); then the installer: silent install, the Start-menu entry and the registry ("Open with"
 # for .pdf, Apps & features), the installed imrdesk-cli.exe on the same letter, the installed window, files
-# opened the way Explorer opens them (the first launch imports and stays, a second hands its file over),
-# silent uninstall (files, entry and registration gone, the user's database kept), and /REMOVEDATA.
+# opened the way Explorer opens them (the first launch imports and stays, a second hands its file over), the
+# uninstaller refusing while the window runs, silent uninstall (files, entry and registration gone, the
+# user's database kept), and /REMOVEDATA.
 #
 # Traps this script handles:
 # - Windows Python under Wine dies ("init_sys_streams ... Invalid handle") when stdout/stderr is a regular
@@ -361,6 +362,10 @@ timeout 120 wine "$INST/imrdesk.exe" "$(winepath -w "$OPEN_B")" < /dev/null 2>&1
 HAND_MS=$(ms_since "$s")
 wait_letter "${OPEN_B##*/}"
 say "a second imrdesk.exe ${OPEN_B##*/}: handed over and exited in ${HAND_MS} ms; the first window imported it"
+# a running imrdesk holds its files: the uninstaller (run in place, _?=) changes nothing and says so
+rc=0; w "$INST/uninstall.exe" /S "_?=$INST_W" > /dev/null || rc=$?
+[ "$rc" -eq 2 ] && [ -f "$INST/imrdesk.exe" ] && regkey "$UNINST_KEY" || die "uninstall while imrdesk runs: exit $rc"
+say "uninstall.exe /S while the window runs: refused (exit 2), nothing removed"
 wineserver -k 2>/dev/null || true
 WINDOW_STARTED=""
 wineserver -w
