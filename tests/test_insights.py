@@ -361,3 +361,21 @@ def test_report_without_the_charting_libraries_is_a_message(corrected, tmp_path,
     assert main(["--db", str(corrected.path), "report", "-o", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err
     assert "charts cannot be drawn" in err and "Traceback" not in err
+
+
+def test_letter_text_with_dollar_signs_draws_as_written():
+    """A treatment's "$" would start matplotlib's math text; an unbalanced one made the chart raise."""
+    from imrdesk.services import charts
+    from imrdesk.services.insights import compute_records
+
+    rec = {
+        "id": 1,
+        "review_status": "new",
+        "decision_date": "2017-01-01",
+        "error": None,
+        "reviewer": {"specialties": ["Pain $\\frac{$ Medicine"]},  # an unbalanced math expression
+        "items": [{"treatment": "Lidoderm $5 patch \\frac{ $$", "decision": "Upheld", "maximus_sources": ["MTUS"]}],
+    }
+    ins = compute_records([rec])
+    for name in charts.CHARTS:
+        assert charts.png_bytes(charts.figure(ins, name))[:4] == b"\x89PNG"

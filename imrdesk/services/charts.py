@@ -255,7 +255,8 @@ def decision_bars(
             fontsize=8.5,
             color=TEXT,
         )
-    ax.set_yticks(y, labels)
+    # a label is a letter's words: "$" would start matplotlib's math text (and an unbalanced one raises)
+    ax.set_yticks(y, [str(label).replace("$", r"\$") for label in labels])
     ax.set_xlim(0, top * 1.34)
     ax.set_ylim(-0.6, n - 0.4)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
