@@ -141,3 +141,14 @@ def test_removed_letters_leave_the_dataset_and_come_back(store, tmp_path):
     assert [r["path"] for r in store.history(gone[0])][-1] == "removed"
     assert service.restore_removed(gone).done == tuple(gone)
     assert store.document_ids() == ids and store.record(gone[0])["id"] == gone[0]
+
+
+def test_next_letter_with_something_to_check_agrees_with_the_review_queue(store):
+    from imrdesk.record import check_queue
+
+    ids = store.lists.ids(ListQuery())
+    readable = [i for i in ids if not store.document_info(i)["error"]]
+    with_checks = [i for i in readable if check_queue(store.record(i))]
+    for n, doc in enumerate(ids):
+        expect = next((i for i in ids[n + 1 :] + ids[: n + 1] if i in with_checks and i != doc), None)
+        assert store.lists.next_waiting(ids, n + 1, skip=doc, with_checks=True) == expect

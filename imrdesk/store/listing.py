@@ -232,9 +232,18 @@ def list_counts(conn: sqlite3.Connection, q: ListQuery) -> dict:
     }
 
 
-def next_waiting(conn: sqlite3.Connection, ids: list[int], start: int, skip: int | None) -> int | None:
+# a letter with something to check: a value below the threshold (n_low counts those a rule doubts too) or a
+# finding about the letter as a whole (it has no value to lower) — what the review queue would list
+HAS_CHECKS = "(n_low > 0 OR EXISTS (SELECT 1 FROM findings f WHERE f.doc_id = documents.id))"
+
+
+def next_waiting(
+    conn: sqlite3.Connection, ids: list[int], start: int, skip: int | None, *, with_checks: bool = False
+) -> int | None:
     """The first letter still to review (new or in review, readable) in ``ids`` from position ``start``,
-    wrapping round; ``skip``: a letter not to return (the one just reviewed)."""
+    wrapping round; ``skip``: a letter not to return (the one just reviewed); ``with_checks``: only a letter
+    with something to check."""
+    checks = f" AND {HAS_CHECKS}" if with_checks else ""
     order = ids[start:] + ids[:start]
     for begin in range(0, len(order), 500):
         chunk = order[begin : begin + 500]
@@ -243,7 +252,7 @@ def next_waiting(conn: sqlite3.Connection, ids: list[int], start: int, skip: int
             r[0]
             for r in conn.execute(
                 f"SELECT id FROM documents WHERE id IN ({marks}) AND error_code IS NULL "
-                "AND status IN ('new', 'in_review')",
+                f"AND status IN ('new', 'in_review'){checks}",
                 chunk,
             )
         }

@@ -42,10 +42,13 @@ class Lists:
         with self.store._lock:
             return listing.snippets(self.store.conn, query, list(ids), markers)
 
-    def next_waiting(self, ids: list[int], start: int, skip: int | None = None) -> int | None:
-        """The next letter still to review in a list's order, from a position, wrapping round."""
+    def next_waiting(
+        self, ids: list[int], start: int, skip: int | None = None, *, with_checks: bool = False
+    ) -> int | None:
+        """The next letter still to review in a list's order, from a position, wrapping round
+        (``with_checks``: one with something to check)."""
         with self.store._lock:
-            return listing.next_waiting(self.store.conn, ids, start, skip)
+            return listing.next_waiting(self.store.conn, ids, start, skip, with_checks=with_checks)
 
     def remove(self, ids: Iterable[int], *, user: str | None = None, restore: bool = False) -> list[int]:
         """Take letters out of the dataset (lists, exports, figures and views leave them out; nothing is

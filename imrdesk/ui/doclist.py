@@ -380,12 +380,15 @@ class DocumentList(QWidget):
         row = current.row() + delta if current.isValid() else (0 if delta > 0 else self.model.rowCount() - 1)
         return self.select_row(row)
 
-    def next_to_review(self, after: int | None) -> int | None:
-        """The next letter of this list still to review after ``after`` (wrapping), never ``after``."""
+    def next_to_review(self, after: int | None, *, with_checks: bool = False) -> int | None:
+        """The next letter of this list still to review after ``after`` (wrapping), never ``after``
+        (``with_checks``: one with something to check)."""
         if self.store is None or not self.model.ids:
             return None
         start = self.model.row_of(after) + 1 if after is not None else 0
-        return self.store.lists.next_waiting(self.model.ids, max(0, start), skip=after)
+        return self.store.lists.next_waiting(
+            self.model.ids, max(0, start), skip=after, with_checks=with_checks
+        )
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         ok = current.isValid() and current.row() < len(self.model.ids)

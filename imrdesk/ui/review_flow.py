@@ -201,24 +201,14 @@ class ReviewFlow(QObject):
         """F8 on a letter with nothing left to check goes on to the next letter of the list still to review
         that has something to check (the current letter stays as it is: Ctrl+R marks it reviewed)."""
         w = self.window
-        start = w.doc_id
-        seen = {start}
-        target = w.documents.next_to_review(start)
-        while target is not None and target not in seen:
-            seen.add(target)
-            try:
-                record = w.store.record(target)
-            except (KeyError, StoreError):
-                return False
-            if check_queue(record):
-                w.documents.select_doc(target)
-                self._status(
-                    f"Nothing left to check in the last letter: on to {record.get('case_number') or 'the next'}.",
-                    4000,
-                )
-                return w.doc_id == target
-            target = w.documents.next_to_review(target)
-        return False
+        target = w.documents.next_to_review(
+            w.doc_id, with_checks=True
+        )  # one SQL question, not a load a letter
+        if target is None or not w.documents.select_doc(target) or w.doc_id != target:
+            return False
+        name = (w.record or {}).get("case_number") or "the next"
+        self._status(f"Nothing left to check in the last letter: on to {name}.", 4000)
+        return True
 
     def accept_and_next(self, path: str | None = None) -> None:
         """Accept the current value (or save the correction typed into it) and go to the next check:
