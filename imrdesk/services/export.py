@@ -242,15 +242,12 @@ def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
     doc_columns = (*DOCUMENT_COLUMNS, "sha256")
     docs = _sheet(wb, "documents", doc_columns)
     docs.append([_xlsx_cell(docs, "", c) for c in doc_columns])
-    wanted = set(ids)
-    offset = n_docs = 0
-    while True:
-        page = store.list_documents(limit=5000, offset=offset)
-        if not page:
-            break
-        offset += len(page)
-        for d in page:
-            if d["id"] not in wanted:
+    n_docs = 0
+    for start in range(0, len(ids), 1000):  # the exported letters' list rows, in the order exported
+        rows = store.lists.rows(ids[start : start + 1000])
+        for doc_id in ids[start : start + 1000]:
+            d = rows.get(doc_id)
+            if d is None:
                 continue
             err = d["error"] or {}
             flat = {**d, "error_code": err.get("code"), "error_message": err.get("message")}
