@@ -10,8 +10,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+from ui_helpers import show_main_window  # noqa: E402
 
 from imrdesk.extract import extract  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
@@ -36,11 +36,7 @@ def _db(path: Path, n: int = 3) -> Path:
 @pytest.fixture
 def window_on(qtbot, tmp_path):
     def factory(db: Path) -> MainWindow:
-        window = MainWindow(db, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
+        return show_main_window(qtbot, db, tmp_path / "s.ini", active=False)
 
     return factory
 

@@ -10,9 +10,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog  # noqa: E402
+from ui_helpers import show_main_window  # noqa: E402
 
 from imrdesk.extract import extract  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
@@ -39,15 +40,7 @@ def desk(qtbot, tmp_path):
                 store.add_record(extract(path), path.read_bytes(), source_path=str(path))
 
     def factory() -> MainWindow:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(db, settings, import_options={"workers": 1})
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-        return window
+        return show_main_window(qtbot, db, tmp_path / "settings.ini", import_options={"workers": 1})
 
     return factory
 
@@ -68,11 +61,15 @@ def test_clicking_a_column_header_sorts_the_letters(desk):
     docs = window.documents
     head = docs.view.horizontalHeader()
     column = COLUMN_KEYS.index("decided")
-    QTest.mouseClick(head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5))
+    QTest.mouseClick(
+        head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5)
+    )
     dates = [docs.model.rows[n].get("decision_date") or "" for n in range(docs.model.rowCount())]
     assert docs.sort_key == "decided" and dates in (sorted(dates), sorted(dates, reverse=True))
     first = dates
-    QTest.mouseClick(head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5))
+    QTest.mouseClick(
+        head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(head.sectionViewportPosition(column) + 10, 5)
+    )
     dates = [docs.model.rows[n].get("decision_date") or "" for n in range(docs.model.rowCount())]
     assert dates == list(reversed(first)) or dates == sorted(dates, reverse=docs.descending)
     assert docs.model.rowCount() == len(LETTERS)
