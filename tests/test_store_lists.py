@@ -28,7 +28,9 @@ def store(tmp_path):
     s = Store(tmp_path / "lists.db")
     for path in LETTERS:
         s.add_record(copy.deepcopy(_extracted(path)), path.read_bytes())
-    s.add_record(error_record("scan.pdf", None, "no_text_layer", "This PDF has no text layer."), b"%PDF-1.4 scan")
+    s.add_record(
+        error_record("scan.pdf", None, "no_text_layer", "This PDF has no text layer."), b"%PDF-1.4 scan"
+    )
     yield s
     s.close()
 
@@ -61,8 +63,12 @@ def test_filters_and_counts_agree_with_the_records(store):
     assert lists.ids(ListQuery(decision="upheld")) == upheld
     dated = sorted(r["decision_date"] for r in recs.values() if r.get("decision_date"))
     middle = dated[len(dated) // 2]
-    assert lists.ids(ListQuery(date_from=middle)) == expect(lambda r: (r.get("decision_date") or "") >= middle)
-    specialty = next(r["reviewer"]["specialties"][0] for r in recs.values() if r.get("reviewer", {}).get("specialties"))
+    assert lists.ids(ListQuery(date_from=middle)) == expect(
+        lambda r: (r.get("decision_date") or "") >= middle
+    )
+    specialty = next(
+        r["reviewer"]["specialties"][0] for r in recs.values() if r.get("reviewer", {}).get("specialties")
+    )
     word = specialty.split()[0].lower()
     assert lists.ids(ListQuery(specialty=word)) == expect(
         lambda r: any(word in s.lower() for s in (r.get("reviewer") or {}).get("specialties") or [])
@@ -95,6 +101,7 @@ def test_every_sort_order(store, key):
         "status": lambda r: "failed" if r["error"] else r["status"],
         "specialty": lambda r: (r["specialty"] or "").lower(),
         "imported": lambda r: r["imported_at"],
+        "source": lambda r: r["ocr"],
     }[key]
     shown = [value(rows[i]) for i in ids]
     assert shown == sorted(shown)
@@ -152,3 +159,86 @@ def test_next_letter_with_something_to_check_agrees_with_the_review_queue(store)
     for n, doc in enumerate(ids):
         expect = next((i for i in ids[n + 1 :] + ids[: n + 1] if i in with_checks and i != doc), None)
         assert store.lists.next_waiting(ids, n + 1, skip=doc, with_checks=True) == expect
+
+
+def test_treatment_category_filter_follows_the_effective_items(store):
+    from imrdesk.extract.categories import CATEGORIES, classify_item
+
+    ids = store.lists.ids(ListQuery())
+    recs = _records(store)
+    seen = set()
+    for category in CATEGORIES:
+        expect = [i for i in ids if any(classify_item(it) == category for it in recs[i].get("items") or [])]
+        assert store.lists.ids(ListQuery(category=category)) == expect, category
+        seen |= set(expect)
+    assert seen == {i for i in ids if recs[i].get("items")}
+    # a reviewer's correction of a treatment moves the letter into its new category, and undo moves it back
+    doc = next(
+        i
+        for i in ids
+        if "imaging" not in {classify_item(it) for it in recs[i].get("items") or []} and recs[i].get("items")
+    )
+    service = ReviewService(store)
+    key = "disputed_portion" if recs[doc]["items"][0].get("disputed_portion") else "treatment"  # what it asks for
+    change = service.correct(doc, f"items[0].{key}", "MRI of the lumbar spine without contrast")
+    assert doc in store.lists.ids(ListQuery(category="imaging"))
+    service.apply(change.inverse)
+    assert doc not in store.lists.ids(ListQuery(category="imaging"))
+
+
+def _scan_record(path: Path) -> dict:
+    """A letter as the OCR path leaves it: its ``ocr`` key says which pages were read, how and how well."""
+    rec = copy.deepcopy(_extracted(path))
+    rec["ocr"] = {"engine": "rapidocr (test)", "pages": [1, 2], "dpi": 200, "mean_confidence": 0.97}
+    return rec
+
+
+def test_a_letter_read_by_ocr_keeps_how_and_is_listed_as_a_scan(tmp_path):
+    with Store(tmp_path / "ocr.db") as s:
+        text_id = s.add_record(copy.deepcopy(_extracted(LETTERS[0])), LETTERS[0].read_bytes())["doc_id"]
+        scan = dict(_scan_record(LETTERS[1]), sha256=None)  # other bytes than the text letter's
+        scan_id = s.add_record(scan, LETTERS[1].read_bytes() + b"%scan")["doc_id"]
+        rec = s.record(scan_id)
+        assert rec["ocr"] == _scan_record(LETTERS[1])["ocr"]
+        assert "ocr" not in s.record(text_id)
+        # how it was read is not a value a reviewer corrects or checks
+        paths = [r[0] for r in s.conn.execute("SELECT path FROM fields WHERE doc_id = ?", (scan_id,))]
+        assert paths and not [p for p in paths if p.startswith("ocr")]
+        from imrdesk.record import check_queue
+
+        assert not [p for p in check_queue(rec) if p.startswith("ocr")]
+        assert s.lists.ids(ListQuery(source="ocr")) == [scan_id]
+        assert s.lists.ids(ListQuery(source="text")) == [text_id]
+        assert s.lists.rows([scan_id, text_id])[scan_id]["ocr"] is True
+        assert s.lists.rows([scan_id, text_id])[text_id]["ocr"] is False
+        assert s.lists.ids(ListQuery(sort="source")) == [text_id, scan_id]
+
+
+def test_a_schema_3_file_moves_its_ocr_values_out_of_the_correctable_ones(tmp_path):
+    import sqlite3
+
+    from imrdesk.store import SCHEMA_VERSION
+
+    path = tmp_path / "v3.db"
+    with Store(path) as s:
+        doc = s.add_record(_scan_record(LETTERS[1]), LETTERS[1].read_bytes())["doc_id"]
+        expected = s.record(doc)
+    conn = sqlite3.connect(path)  # what schema 3 left: the ocr key as values ocr.engine, ocr.pages, …
+    ocr = expected["ocr"]
+    conn.executemany(
+        "INSERT INTO fields (doc_id, path, ord, value) VALUES (?, ?, ?, ?)",
+        [(doc, f"ocr.{k}", 90 + n, __import__("json").dumps(v)) for n, (k, v) in enumerate(ocr.items())],
+    )
+    conn.execute("ALTER TABLE documents DROP COLUMN ocr")
+    conn.execute("ALTER TABLE documents DROP COLUMN categories")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert s.record(doc)["ocr"] == ocr
+        assert not s.conn.execute("SELECT count(*) FROM fields WHERE path LIKE 'ocr.%'").fetchone()[0]
+        assert s.lists.ids(ListQuery(source="ocr")) == [doc]
+        categories = s.conn.execute("SELECT categories FROM documents").fetchone()[0]
+        assert categories and __import__("json").loads(categories)  # derived again by the upgrade
+        assert s.record(doc) == expected

@@ -207,3 +207,42 @@ def test_a_1024_screen_keeps_room_for_the_page(desk, qtbot):
     assert sizes[0] >= 240 and sizes[2] >= window.panel.minimumWidth()
     window.act_toggle_list.trigger()  # and the list folds away for more
     assert window.splitter.sizes()[0] == 0 and window.splitter.sizes()[1] > sizes[1]
+
+
+def test_filtering_by_treatment_category_and_finding_the_scans(qtbot, tmp_path):
+    from imrdesk.extract.categories import classify_item
+    from imrdesk.ui.doc_model import ROW_ROLE
+
+    db = tmp_path / "scans.db"
+    with Store(db) as store:
+        records = {}
+        for n, path in enumerate(LETTERS[:4]):
+            rec = extract(path)
+            if n == 2:  # as the OCR path leaves a scanned letter
+                rec["ocr"] = {"engine": "rapidocr", "pages": [1], "dpi": 200, "mean_confidence": 0.96}
+            records[store.add_record(rec, path.read_bytes())["doc_id"]] = rec
+    scan = list(records)[2]
+    window = show_main_window(qtbot, db, tmp_path / "settings.ini")
+    docs, filters = window.documents, window.documents.filters
+
+    filters.source.setCurrentIndex(filters.source.findData("ocr"))
+    assert docs.doc_ids() == [scan]
+    index = docs.model.index(0, COLUMN_KEYS.index("case"))
+    assert not docs.model.data(index, Qt.ItemDataRole.DecorationRole).isNull()  # the scan mark
+    assert "OCR" in docs.model.data(index, Qt.ItemDataRole.ToolTipRole)
+    docs.select_doc(scan)
+    assert "page 1 read by OCR" in window.panel.header.subtitle.text()
+    filters.source.setCurrentIndex(filters.source.findData("text"))
+    assert scan not in docs.doc_ids() and len(docs.doc_ids()) == 3
+    text_index = docs.model.index(0, COLUMN_KEYS.index("case"))
+    assert docs.model.data(text_index, Qt.ItemDataRole.DecorationRole) is None
+    assert docs.model.data(text_index, ROW_ROLE)["ocr"] is False
+
+    filters.source.setCurrentIndex(0)
+    for n in range(1, filters.category.count()):
+        category = filters.category.itemData(n)
+        filters.category.setCurrentIndex(n)
+        expect = [d for d, rec in records.items() if any(classify_item(it) == category for it in rec["items"])]
+        assert docs.doc_ids() == expect, category
+    filters.category.setCurrentIndex(0)
+    assert len(docs.doc_ids()) == 4

@@ -127,6 +127,13 @@ def _print_record(rec: dict, info: dict) -> None:
     )
     if rec.get("error"):
         write_line(f"  error: {rec['error']['code']}: {rec['error']['message']}")
+    ocr = rec.get("ocr")
+    if isinstance(ocr, dict):
+        pages = ", ".join(str(p) for p in ocr.get("pages") or [])
+        write_line(
+            f"  read by OCR: page(s) {pages} at {ocr.get('dpi')} dpi, mean word confidence "
+            f"{ocr.get('mean_confidence')} ({ocr.get('engine')})"
+        )
     for note in info.get("notes") or []:
         write_line(f"  note ({note['user']}, {note['at']}): {note['text']}")
     for path, label in _ROWS:

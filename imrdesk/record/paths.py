@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 # Keys of a record that describe the file rather than the letter: never corrected, never a field.
-META_KEYS = ("file", "sha256", "pages", "format", "error")
+META_KEYS = ("file", "sha256", "pages", "format", "error", "ocr")  # ocr: only on a letter read by OCR
 # Keys the store adds to a record it reads back (not part of the extractor's contract).
 STORE_KEYS = ("id", "review_status", "findings")
 

@@ -116,6 +116,7 @@ class ListRow(TypedDict):
     decision_date: str | None
     sha256: str
     findings: int
+    ocr: bool  # read from a scan by OCR
 
 
 class Note(TypedDict):

@@ -45,6 +45,7 @@ def add_record(
     sha = record.get("sha256") or sha or hashlib.sha256(b"").hexdigest()
     name = record.get("file") or (Path(source_path).name if source_path else "letter")
     error = record.get("error") or None
+    ocr = dumps(record["ocr"]) if record.get("ocr") else None  # how a scan was read; not a value to correct
     row = conn.execute("SELECT id, status FROM documents WHERE sha256 = ?", (sha,)).fetchone()
     if row and not replace:
         doc_id = row[0]
@@ -70,7 +71,7 @@ def add_record(
             status = "new"
         conn.execute(
             "UPDATE documents SET format = ?, pages = ?, error_code = ?, error_message = ?, "
-            "extracted_at = ?, extractor = ?, layout = ?, status = ? WHERE id = ?",
+            "extracted_at = ?, extractor = ?, layout = ?, status = ?, ocr = ? WHERE id = ?",
             (
                 record.get("format"),
                 record.get("pages"),
@@ -80,6 +81,7 @@ def add_record(
                 __version__,
                 dumps(layout(record)),
                 status,
+                ocr,
                 doc_id,
             ),
         )
@@ -94,8 +96,8 @@ def add_record(
     else:
         cur = conn.execute(
             "INSERT INTO documents (sha256, file_name, source_path, kind, size, format, pages, status, "
-            "error_code, error_message, imported_at, extracted_at, extractor, layout) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "error_code, error_message, imported_at, extracted_at, extractor, layout, ocr) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sha,
                 name,
@@ -111,6 +113,7 @@ def add_record(
                 at,
                 __version__,
                 dumps(layout(record)),
+                ocr,
             ),
         )
         doc_id = cur.lastrowid

@@ -12,7 +12,7 @@ from .search import fts_query, search_message
 LIST_COLUMNS = (
     "id, case_number, file_name, kind, format, pages, status, error_code, error_message, n_items, "
     "n_upheld, n_overturned, n_low, imported_at, decision_date, sha256, "
-    "(SELECT count(*) FROM findings WHERE findings.doc_id = documents.id)"
+    "(SELECT count(*) FROM findings WHERE findings.doc_id = documents.id), ocr IS NOT NULL"
 )
 
 
@@ -34,6 +34,7 @@ def list_row(r) -> ListRow:
         "decision_date": r[14],
         "sha256": r[15],
         "findings": r[16],
+        "ocr": bool(r[17]),
     }
 
 
@@ -78,12 +79,12 @@ def document_info(conn: sqlite3.Connection, doc_id: int) -> DocumentInfo | None:
         return None
     info: DocumentInfo = list_row(row)  # type: ignore[assignment]
     info.update(
-        source_path=row[17],
-        size=row[18],
-        extracted_at=row[19],
-        extractor=row[20],
-        corrected=row[21],
-        confirmed=row[22],
+        source_path=row[18],
+        size=row[19],
+        extracted_at=row[20],
+        extractor=row[21],
+        corrected=row[22],
+        confirmed=row[23],
         notes=[],
     )
     return info
@@ -136,6 +137,7 @@ SORT_KEYS = {
     "status": "CASE WHEN d.error_code IS NOT NULL THEN 'failed' ELSE d.status END",
     "specialty": f"json_extract({_SPECIALTY}, '$[0]') COLLATE NOCASE",
     "imported": "d.imported_at",
+    "source": "d.ocr IS NOT NULL",
 }
 
 
@@ -149,6 +151,8 @@ class ListQuery:
     date_from: str | None = None  # decision date, ISO, inclusive
     date_to: str | None = None
     specialty: str | None = None  # words in the reviewer's specialties
+    category: str | None = None  # letters with an item of this treatment category (extract.categories)
+    source: str | None = None  # "ocr": letters read from a scan by OCR; "text": the others
     removed: bool = False  # the letters taken out of the dataset instead of those in it
     sort: str = "id"  # a key of SORT_KEYS
     descending: bool = False
@@ -175,6 +179,13 @@ def _where(q: ListQuery, *, with_status: bool = True) -> tuple[str, list]:
     if q.specialty and q.specialty.strip():
         where.append(f"{_SPECIALTY} LIKE ?")
         params.append("%" + q.specialty.strip().replace("%", "").replace("_", " ") + "%")
+    if q.category:
+        where.append("d.categories LIKE ?")  # a JSON list of quoted names: '"imaging"' matches only itself
+        params.append('%"' + q.category.replace("%", "").replace("_", " ") + '"%')
+    if q.source == "ocr":
+        where.append("d.ocr IS NOT NULL")
+    elif q.source == "text":
+        where.append("d.ocr IS NULL")
     return " AND ".join(where), params
 
 
@@ -199,7 +210,7 @@ def list_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, ListRow]:
         list(ids),
     ):
         row = list_row(r)
-        row["specialty"] = r[17]  # type: ignore[typeddict-unknown-key]
+        row["specialty"] = r[18]  # type: ignore[typeddict-unknown-key]
         rows[row["id"]] = row
     return rows
 

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from ..extract import rules
+from ..extract.categories import classify_item
 from ..record import META_KEYS, get_path, letter_values, low_confidence_paths, set_path
 from ..record.registry import CITATION_COLUMNS, CITATION_KEYS, ITEM_LISTS, ITEM_TEXT, PARTIES
 from ..record.review import CONFIRMED, CORRECTED, confirmed_paths, corrected_paths, decision_counts
@@ -111,6 +112,12 @@ def insert_extracted(conn: sqlite3.Connection, doc_id: int, record: dict) -> Non
     )
 
 
+def categories(rec: Record) -> str | None:
+    """The treatment categories of a record's items, as the JSON list kept in ``documents.categories``."""
+    items = [it for it in rec.get("items") or [] if isinstance(it, dict)]
+    return dumps(sorted({classify_item(it) for it in items})) if items else None
+
+
 def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
     """Recompute a letter's derived columns and searchable text from its effective record."""
     rec = load(conn, [doc_id])[doc_id]
@@ -119,7 +126,7 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
     conn.execute(
         "UPDATE documents SET case_number = ?, decision_date = ?, n_items = ?, n_upheld = ?, "
         "n_overturned = ?, n_low = ?, n_fields = (SELECT count(*) FROM fields WHERE doc_id = ?), "
-        "n_corrected = ?, n_confirmed = ? WHERE id = ?",
+        "n_corrected = ?, n_confirmed = ?, categories = ? WHERE id = ?",
         (
             rec.get("case_number"),
             rec.get("decision_date"),
@@ -130,6 +137,7 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
             doc_id,
             len(corrected_paths(rec)),
             len(confirmed_paths(rec)),
+            categories(rec),
             doc_id,
         ),
     )
@@ -171,7 +179,7 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
     docs = {
         r[0]: r
         for r in c.execute(
-            f"SELECT id, file_name, sha256, pages, format, error_code, error_message, layout, status "
+            f"SELECT id, file_name, sha256, pages, format, error_code, error_message, layout, status, ocr "
             f"FROM documents WHERE id IN ({marks})",
             ids,
         )
@@ -234,7 +242,7 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
     for doc_id in ids:
         if doc_id not in docs:
             continue
-        _id, file_name, sha, pages, fmt, ecode, emsg, layout, status = docs[doc_id]
+        _id, file_name, sha, pages, fmt, ecode, emsg, layout, status, ocr = docs[doc_id]
         layout = json.loads(layout) if layout else {}
         nested: dict = {}
         for path, value in fields.get(doc_id, []):
@@ -250,6 +258,8 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
             "format": fmt,
             "error": {"code": ecode, "message": emsg} if ecode else None,
         }
+        if ocr:  # only a letter read by OCR has the key
+            meta["ocr"] = loads(ocr)
         item_keys = layout.get("item_keys")
         doc_items = []
         for it, extra in items.get(doc_id, []):
@@ -329,6 +339,14 @@ def backfill(conn: sqlite3.Connection, version: int) -> None:
     elif version == 3:  # confirmed apart from corrected: only letters with reviewer's values change
         for (doc_id,) in conn.execute("SELECT DISTINCT doc_id FROM corrections").fetchall():
             refresh(conn, doc_id)
+    elif version == 4:  # the treatment categories: items only, no provenance, no rules
+        ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+        for start in range(0, len(ids), CHUNK):
+            chunk = load(conn, ids[start : start + CHUNK], provenance=False, check=False)
+            conn.executemany(
+                "UPDATE documents SET categories = ? WHERE id = ?",
+                [(categories(rec), doc_id) for doc_id, rec in chunk.items()],
+            )
 
 
 def backfill_findings(conn: sqlite3.Connection) -> None:

@@ -5,7 +5,10 @@
    findings of each letter's effective record);
 3. ``documents.n_confirmed`` (values a reviewer confirmed as extracted, apart from those corrected),
    ``documents.removed_at`` (a letter taken out of the dataset, recoverable), and the dataset views
-   (``views.py``, recreated whenever the field registry changes them).
+   (``views.py``, recreated whenever the field registry changes them);
+4. ``documents.ocr`` (how a scanned letter was read by OCR: the record's ``ocr`` key, kept with the letter's
+   identity instead of among its correctable values) and ``documents.categories`` (derived: the treatment
+   categories of the letter's items, for the list's filter).
 
 :func:`migrate` brings any older file up to :data:`SCHEMA_VERSION` in one transaction; the store's module doc
 describes each table.
@@ -20,7 +23,7 @@ from ..record.registry import ITEM_LISTS, ITEM_TEXT
 from .errors import StoreError
 from .views import ensure_views
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def create_v1(db) -> None:
@@ -221,10 +224,26 @@ def create_v3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS documents_removed ON documents (removed_at)")
 
 
+def create_v4(conn: sqlite3.Connection) -> None:
+    """Schema 4: the OCR reading of a scanned letter, and the derived treatment categories of its items.
+    Schema-3 files kept the ``ocr`` key as the values ``ocr.engine``, ``ocr.pages`` … : they move here."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    for column in ("ocr", "categories"):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
+    moved = conn.execute(
+        "SELECT doc_id, json_group_object(substr(path, 5), json(value)) FROM fields "
+        "WHERE path LIKE 'ocr.%' GROUP BY doc_id"
+    ).fetchall()
+    conn.executemany("UPDATE documents SET ocr = ? WHERE id = ?", [(o, d) for d, o in moved])
+    conn.execute("DELETE FROM fields WHERE path LIKE 'ocr.%'")
+
+
 def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], None]) -> None:
     """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill(version)``
     recomputes what that version derives for the letters already stored (the store's, since it needs the
-    record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones."""
+    record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones; 4, the
+    treatment categories of every letter."""
     version = check_version(conn, name)  # again inside the transaction: another process may have won
     if version < SCHEMA_VERSION:
         if version == 0:
@@ -236,5 +255,9 @@ def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], N
             create_v3(conn)
             if version:
                 backfill(3)
+        if version < 4:
+            create_v4(conn)
+            if version:
+                backfill(4)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     ensure_views(conn)

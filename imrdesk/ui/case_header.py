@@ -84,7 +84,28 @@ class CaseHeader(QFrame):
         pages = record.get("pages") or 0
         bits.append(f"{pages} page{'s' if pages != 1 else ''}")
         bits.append(decision_summary(*decision_counts(record)))
+        ocr = ocr_summary(record)
+        if ocr:
+            bits.append(ocr)
         self.subtitle.setText("  ·  ".join(b for b in bits if b))
+        self.subtitle.setToolTip(
+            "Read from a scan by OCR: each value's confidence is capped by its weakest word's, so a doubtful "
+            "word sends its value to review. Check the values against the page."
+            if ocr
+            else ""
+        )
+
+
+def ocr_summary(record: dict) -> str:
+    """ "read by OCR (pages 1–2)" for a letter read from a scan; "" for a text letter."""
+    ocr = record.get("ocr")
+    if not isinstance(ocr, dict):
+        return ""
+    pages = [p for p in ocr.get("pages") or [] if isinstance(p, int)]
+    if not pages or pages == list(range(1, (record.get("pages") or 0) + 1)):
+        return "read by OCR"
+    shown = ", ".join(str(p) for p in pages)
+    return f"page{'s' if len(pages) != 1 else ''} {shown} read by OCR"
 
 
 def review_banner(record: dict, pending: list[str]) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from imrdesk.record import STATUS_LABELS, decision_summary, error_message
 
+from .icons import icon
 from .plain import shown_as_written
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -34,6 +35,7 @@ COLUMNS = (  # what a reviewer scans first comes first: the list is narrow besid
     ("specialty", "Reviewer", "specialty", "The expert reviewer's specialty"),
     ("imported", "Imported", "imported", "When the letter was imported"),
     ("match", "Match", None, "Where the search words occur"),
+    ("source", "Source", "source", "Text PDF or plain text, or a scan read by OCR"),
 )
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
 NUMERIC = {"items", "upheld", "overturned", "to_check", "findings"}
@@ -60,6 +62,8 @@ def row_tooltip(row: dict, snippet: str = "") -> str:
             )
         if row.get("decision_date"):
             lines.append(f"Decided {row['decision_date']}")
+        if row.get("ocr"):
+            lines.append("Read from a scan by OCR: check its values against the page")
     if snippet:
         lines.append(f"“{snippet.replace(MARK_OPEN, '').replace(MARK_CLOSE, '')}”")
     return shown_as_written("\n".join(line for line in lines if line))  # file names and snippets as written
@@ -174,6 +178,8 @@ class DocumentModel(QAbstractTableModel):
             return self._snippets.get(row.get("id")) or ""
         if role == Qt.ItemDataRole.ToolTipRole:
             return row_tooltip(row, self._snippets.get(row.get("id")) or "")
+        if role == Qt.ItemDataRole.DecorationRole and key == "case" and row.get("ocr"):
+            return icon("scan", "#6b7280")  # read from a scan: its values carry the OCR's confidence
         if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -191,6 +197,8 @@ class DocumentModel(QAbstractTableModel):
         failed = bool(row.get("error"))
         if key == "case":
             return row.get("case_number") or row.get("file_name") or f"Letter {row.get('id')}"
+        if key == "source":
+            return "" if failed else ("Scan (OCR)" if row.get("ocr") else "Text")
         if key == "decided":
             return row.get("decision_date") or ""
         if key in ("items", "upheld", "overturned"):

@@ -44,7 +44,7 @@ from .list_filters import FILTERS, ListFilters
 from .plain import plain_label
 
 __all__ = ["DocumentList", "MARK_OPEN", "MARK_CLOSE", "ROW_ROLE", "SNIPPET_ROLE", "RULE_MARK", "FILTERS"]
-HIDDEN_AT_FIRST = ("imported",)
+HIDDEN_AT_FIRST = ("imported", "source")
 # work on the selected letters: (action, menu text)
 BULK_ACTIONS = (
     ("reviewed", "Mark reviewed"),

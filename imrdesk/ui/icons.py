@@ -39,6 +39,8 @@ _PATHS = {
     "refresh": '<path d="M20 12a8 8 0 1 1-2.3-5.7L20 8"/><path d="M20 3v5h-5"/>',
     "next": '<path d="M9 6l6 6-6 6"/>',
     "previous": '<path d="M15 6l-6 6 6 6"/>',
+    "scan": '<path d="M4 8V5a1 1 0 0 1 1-1h3M16 4h3a1 1 0 0 1 1 1v3M20 16v3a1 1 0 0 1-1 1h-3M8 20H5a1 1 0 0 1-1-1v-3"/>'
+    '<path d="M4 12h16"/>',
     "edit": '<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>',
 }
 

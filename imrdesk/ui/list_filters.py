@@ -1,5 +1,5 @@
-"""The filters above the documents table: status, decision, decision dates and reviewer specialty, and the
-reviewer's saved views (named filters kept in the settings)."""
+"""The filters above the documents table: status, decision, decision dates, reviewer specialty, treatment
+category and source (text or OCR'd scan), and the reviewer's saved views (named filters kept in the settings)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import asdict, replace
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QLineEdit, QVBoxLayout, QWidget
 
+from imrdesk.extract.categories import CATEGORY_LABELS
 from imrdesk.store import ListQuery
 
 FILTERS = (
@@ -27,6 +28,11 @@ DECISIONS = (
     ("", "Any decision"),
     ("upheld", "With an upheld item"),
     ("overturned", "With an overturned item"),
+)
+SOURCES = (
+    ("", "Text and scans"),
+    ("text", "Text letters"),
+    ("ocr", "Scans read by OCR"),
 )
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 VIEWS_KEY = "list/views"
@@ -62,6 +68,17 @@ class ListFilters(QWidget):
         self.date_from = self._line("From (YYYY-MM-DD)", "Decided on or after")
         self.date_to = self._line("To", "Decided on or before")
         self.specialty = self._line("Reviewer specialty", "Words of the reviewer's specialty")
+        self.category = QComboBox(self)
+        self.category.setAccessibleName("Treatment category filter")
+        self.category.setToolTip("Letters with a disputed item of this treatment category")
+        self.category.addItem("Any treatment", "")
+        for key, label in CATEGORY_LABELS.items():
+            self.category.addItem(label, key)
+        self.source = QComboBox(self)
+        self.source.setAccessibleName("Source filter")
+        self.source.setToolTip("Text letters, or scans read by OCR (their values carry the OCR's confidence)")
+        for key, label in SOURCES:
+            self.source.addItem(label, key)
         self.views = QComboBox(self)
         self.views.setObjectName("savedViews")
         self.views.setAccessibleName("Saved views")
@@ -78,7 +95,10 @@ class ListFilters(QWidget):
         second.addWidget(self.date_from, 2)
         second.addWidget(self.date_to, 2)
         third = QHBoxLayout()
-        third.addWidget(self.specialty)
+        third.setSpacing(6)
+        third.addWidget(self.specialty, 3)
+        third.addWidget(self.category, 2)
+        third.addWidget(self.source, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -86,7 +106,8 @@ class ListFilters(QWidget):
         layout.addLayout(second)
         layout.addLayout(third)
         self.status.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        self.decision.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        for combo in (self.decision, self.category, self.source):
+            combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self._fill_views()
 
     def _line(self, placeholder: str, tip: str) -> QLineEdit:
@@ -109,13 +130,23 @@ class ListFilters(QWidget):
             date_from=date_bound(self.date_from.text(), end=False),
             date_to=date_bound(self.date_to.text(), end=True),
             specialty=self.specialty.text().strip() or None,
+            category=self.category.currentData() or None,
+            source=self.source.currentData() or None,
             sort=sort,
             descending=descending,
         )
 
     def show_query(self, q: ListQuery) -> None:
         """Set the widgets to a query (a saved view, or the last one); ``changed`` fires once."""
-        widgets = (self.status, self.decision, self.date_from, self.date_to, self.specialty)
+        widgets = (
+            self.status,
+            self.decision,
+            self.date_from,
+            self.date_to,
+            self.specialty,
+            self.category,
+            self.source,
+        )
         for w in widgets:
             w.blockSignals(True)
         self.status.setCurrentIndex(max(0, self.status.findData("removed" if q.removed else q.status)))
@@ -123,6 +154,8 @@ class ListFilters(QWidget):
         self.date_from.setText(q.date_from or "")
         self.date_to.setText(q.date_to or "")
         self.specialty.setText(q.specialty or "")
+        self.category.setCurrentIndex(max(0, self.category.findData(q.category or "")))
+        self.source.setCurrentIndex(max(0, self.source.findData(q.source or "")))
         for w in widgets:
             w.blockSignals(False)
         self.changed.emit()
