@@ -4,8 +4,8 @@ dropped on the program's icon).
 
 One module per group of commands, each with ``register(subparsers)`` and its ``cmd_*`` functions:
 ``extract`` (no database), ``batch`` (import, reextract), ``letters`` (search, show), ``export``, ``stats``
-(stats, report); ``common`` holds what they share. The commands stand on the services and the store's public
-methods; heavy libraries are imported inside the commands, so ``--version`` and ``--help`` stay fast."""
+(stats, report), ``recover`` (a damaged database into a new file); ``common`` holds what they share. The
+commands stand on the services and the store's public methods; heavy libraries are imported inside the commands, so ``--version`` and ``--help`` stay fast."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import os
 import sys
 
 from .. import __version__
-from . import batch, export, extract, letters, stats
+from . import batch, export, extract, letters, recover, stats
 from .common import add_db_option, run_command
 
 
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--smoke-gui", type=int, metavar="MS", help=argparse.SUPPRESS)  # build start check
     add_db_option(parser, command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (extract, batch, letters, export, stats):
+    for group in (extract, batch, letters, export, stats, recover):
         group.register(sub)
     parser.commands = frozenset(sub.choices)  # split_files tells a command from a letter's name by it
     return parser
