@@ -282,6 +282,13 @@ def test_import_reads_a_scan_in_the_worker_processes(tmp_path, letter_pdf, text_
     assert summary["imported"] == 1, summary
     with Store(tmp_path / "db.sqlite") as store:
         rec = store.record(events[-1]["doc_id"])
+        from imrdesk.store import ListQuery
+
+        assert store.lists.ids(ListQuery(source="ocr")) == [rec["id"]]  # listed as a scan
+    from imrdesk.record import check_queue, letter_values
+
+    assert not [p for p, _v in letter_values(rec) if p.startswith("ocr")]  # not values to correct
+    assert not [p for p in check_queue(rec) if p.startswith("ocr")]
     assert rec["case_number"] == text_record["case_number"]
     assert rec["ocr"]["pages"] == [1]
     assert FAX.dpi == rec["ocr"]["dpi"]
