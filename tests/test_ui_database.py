@@ -10,6 +10,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 from ui_helpers import show_main_window  # noqa: E402
 
@@ -70,8 +71,9 @@ def test_another_database_opens_in_its_own_window(window_on, qtbot, tmp_path, mo
     assert "other program" in warned[0] and opened.isVisible()
 
 
-def test_a_damaged_database_is_found_and_never_written(window_on, qtbot, tmp_path, monkeypatch):
-    db = _db(tmp_path / "imrdesk.db", 4)
+def _damaged_db(path: Path) -> Path:
+    """A database whose extracted values' root page is overwritten (the list of tables stays readable)."""
+    db = _db(path, 4)
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -79,15 +81,45 @@ def test_a_damaged_database_is_found_and_never_written(window_on, qtbot, tmp_pat
     data = bytearray(db.read_bytes())
     data[(root - 1) * size : root * size] = b"\xa5" * size
     db.write_bytes(bytes(data))
-    warned = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append((a[1], a[2])))
+    return db
+
+
+def test_a_damaged_database_is_found_and_never_written(window_on, qtbot, tmp_path):
+    db = _damaged_db(tmp_path / "imrdesk.db")
     before = db.read_bytes()
     window = window_on(db)
     qtbot.waitUntil(lambda: window.database.problems is not None, timeout=30000)
     assert window.database.problems and window.store.damaged
-    assert warned and warned[0][0] == "The database is damaged"
+    offer = window.database.offer
+    assert offer.windowTitle() == "The database is damaged" and offer.isVisible()
+    assert (
+        "not changed" in offer.text() and window.database.recover_button.text() == "Recover into a new file…"
+    )
+    offer.reject()  # Close: the reviewer reads on
     if window.doc_id is not None:
         window.write_value(window.doc_id, "case_number", "CM99-0000001")
         assert "damaged" in window.statusBar().currentMessage()
     window.close()
+    assert db.read_bytes() == before
+
+
+def test_a_damaged_database_is_recovered_from_its_message_and_opens(window_on, qtbot, tmp_path, monkeypatch):
+    db = _damaged_db(tmp_path / "imrdesk.db")
+    before = db.read_bytes()
+    window = window_on(db)
+    qtbot.waitUntil(lambda: window.database.offer is not None, timeout=30000)
+    target = tmp_path / "saved" / "recovered.db"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    reported = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: reported.append((a[1], a[2])))
+    qtbot.mouseClick(window.database.recover_button, Qt.MouseButton.LeftButton)  # the real button
+    qtbot.waitUntil(lambda: window.database.recovered is not None, timeout=30000)
+    recovered = window.database.recovered
+    qtbot.addWidget(recovered)
+    assert recovered.db_path == target and not window.isVisible()
+    assert len(recovered.documents.doc_ids()) == 4  # every letter: only their provenance was on the bad page
+    title, text = reported[0]
+    assert title == "Database recovered" and "provenance: 0 rows recovered" in text and "4 letters" in text
+    qtbot.waitUntil(lambda: recovered.database.problems is not None, timeout=30000)
+    assert recovered.database.problems == [] and recovered.database.offer is None  # sound: no offer
     assert db.read_bytes() == before

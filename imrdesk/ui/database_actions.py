@@ -1,5 +1,6 @@
 """The database file from the window: back it up while it is open, open another one, show its folder, and
-check it in the background after opening (a damaged file is opened to read only, and the reviewer told)."""
+check it in the background after opening (a damaged file is opened to read only, and the reviewer told and
+offered its recovery into a new file, which then opens)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class DatabaseActions(QObject):
         super().__init__(window)
         self.window = window
         self.problems: list[str] | None = None  # what the integrity check found (None: not yet checked)
+        self.offer: QMessageBox | None = None  # the damaged file's message, with its recovery button
+        self.recover_button = None
+        self.recovered = None  # the window on the recovered database, once it opened
 
     def check_in_background(self) -> None:
         """SQLite's quick check on the runner's own connection (it reads the whole file); the window's
@@ -35,15 +39,68 @@ class DatabaseActions(QObject):
         self.problems = list(problems)
         w.store.verify(self.problems)
         if problems:
-            QMessageBox.warning(
-                w,
+            # not modal to the application: the reviewer may read the letters before choosing
+            box = self.offer = QMessageBox(
+                QMessageBox.Icon.Warning,
                 "The database is damaged",
                 shown_as_written(
                     f"{w.db_path.name} is damaged, so imrdesk will not write to it: nothing more can be lost. "
-                    "Make a copy now (File › Back up database…); what can still be read stays readable."
+                    "Make a copy now (File › Back up database…); what can still be read stays readable. "
+                    "Recovery copies everything that can still be read into a new file and opens it; "
+                    f"{w.db_path.name} itself is not changed."
                     "\n\nWhat SQLite found:\n" + "\n".join(problems[:5])
                 ),
+                QMessageBox.StandardButton.Close,
+                w,
             )
+            self.recover_button = box.addButton("Recover into a new file…", QMessageBox.ButtonRole.AcceptRole)
+            box.setDefaultButton(self.recover_button)
+            box.buttonClicked.connect(lambda button: button is self.recover_button and self.recover())
+            box.open()
+
+    def recover(self, dest: str | Path | None = None) -> None:
+        """Copy what can still be read from the (damaged) database into a new file on the task runner, then
+        open it in a new window with the report of what was recovered and lost."""
+        from imrdesk.store.recover import default_destination, recover
+
+        w = self.window
+        source = w.db_path
+        if dest is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                w, "Recover into a new file", str(default_destination(source)), DB_FILTER
+            )
+            if not chosen:
+                return
+            dest = chosen
+        dest = Path(dest)
+        w.statusBar().showMessage(f"Recovering {source.name} into {dest.name}…")
+
+        def progress(payload) -> None:
+            table, done, total = payload
+            w.statusBar().showMessage(f"Recovering {source.name}: {done} of {total} tables read…")
+
+        def done(report) -> None:
+            w.statusBar().clearMessage()
+            self.recovered = self.open_database(report.dest)
+            QMessageBox.information(
+                self.recovered or w, "Database recovered", shown_as_written("\n".join(report.lines()))
+            )
+
+        def failed(exc: BaseException) -> None:
+            w.statusBar().clearMessage()
+            QMessageBox.warning(w, "Recovery failed", shown_as_written(f"Nothing was recovered:\n{exc}"))
+
+        def job(_store, task):
+            # the file chosen in the dialog may be replaced (the dialog asked); never the damaged one
+            return recover(
+                source,
+                dest,
+                replace=True,
+                progress=lambda table, n, total: task.progress((table, n, total)),
+                cancelled=task.stop.is_set,
+            )
+
+        w.tasks.submit("recover", job, done=done, failed=failed, progress=progress, store=False)
 
     def backup(self, dest: str | Path | None = None) -> None:
         """A consistent copy of the database while it is open (SQLite's online backup), in the background."""
