@@ -1,4 +1,5 @@
-"""The window's side of the render process (no Qt here): open a letter, ask for pages, get pixels back.
+"""The window's side of the render process (no Qt here): open a letter, ask for pages, get pixels back
+(or a page's words with their boxes, for selecting and copying the letter's text).
 
 One render process (:mod:`render_worker`) with a memory limit serves the window. Opening a letter waits
 for its page sizes (a short round trip: pdfium reads only the page tree) at most ``open_timeout`` seconds.
@@ -9,6 +10,7 @@ message, and the process is started again (with the letter opened again) for the
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import queue
 import signal
@@ -27,13 +29,19 @@ class RenderError(Exception):
     """A letter or a page that could not be drawn; the message is for a person."""
 
 
+PageWord = tuple[str, float, float, float, float]  # text, x0, top, x1, bottom in PDF points (top-left origin)
+
+
 @dataclass
 class Ticket:
-    """One page asked for. ``done`` is set when ``pixels`` (or ``error``) is there."""
+    """One page asked for: its pixels (``kind`` "page") or its words (``kind`` "words"). ``done`` is set
+    when ``pixels`` or ``words`` (or ``error``) is there."""
 
     doc: int
     page: int
     scale: float
+    kind: str = "page"
+    words: list[PageWord] | None = None
     seq: int = 0
     width: int = 0
     height: int = 0
@@ -178,6 +186,12 @@ class PageRenderer:
         self._queue.put(ticket)
         return ticket
 
+    def request_words(self, doc: int, page: int) -> Ticket:
+        """Ask for a page's words (0-based), in turn with the pages asked for, under the same time limit."""
+        ticket = Ticket(doc, page, 0.0, kind="words", seq=next(self._seq))
+        self._queue.put(ticket)
+        return ticket
+
     def close(self) -> None:
         self._closed = True
         self._queue.put(None)
@@ -219,17 +233,10 @@ class PageRenderer:
             if self._doc is None or self._doc[0] != ticket.doc:
                 self._finish(ticket, error="stale")  # another letter is open now
                 return
+            op = {"op": "render", "scale": ticket.scale} if ticket.kind == "page" else {"op": "words"}
             try:
                 header, pixels = self._ask(
-                    {
-                        "op": "render",
-                        "doc": ticket.doc,
-                        "page": ticket.page,
-                        "scale": ticket.scale,
-                        "seq": ticket.seq,
-                    },
-                    b"",
-                    self.page_timeout,
+                    {**op, "doc": ticket.doc, "page": ticket.page, "seq": ticket.seq}, b"", self.page_timeout
                 )
             except RenderError as exc:
                 self._finish(ticket, error=f"This page could not be drawn: {exc}.")
@@ -237,6 +244,9 @@ class PageRenderer:
             except Exception as exc:
                 self._finish(ticket, error=f"This page could not be drawn ({type(exc).__name__}).")
                 return
+        if ticket.kind == "words":
+            self._words(ticket, header)
+            return
         if header.get("kind") != "page" or header.get("seq") != ticket.seq:
             self._finish(ticket, error=f"This page could not be drawn: {header.get('message') or 'no image'}")
             return
@@ -248,6 +258,16 @@ class PageRenderer:
         ticket.pixels = bytes(pixels)
         self._finish(ticket)
 
+    def _words(self, ticket: Ticket, header: dict) -> None:
+        """Keep the words of an answer that are what they claim (a text and four finite numbers)."""
+        if header.get("kind") != "words" or header.get("seq") != ticket.seq:
+            self._finish(
+                ticket, error=f"This page's text could not be read: {header.get('message') or 'no text'}"
+            )
+            return
+        ticket.words = [word for word in map(_word, header.get("words") or []) if word is not None]
+        self._finish(ticket)
+
     def _finish(self, ticket: Ticket, *, error: str | None = None) -> None:
         ticket.error = error
         ticket.done.set()
@@ -256,6 +276,17 @@ class PageRenderer:
                 self.on_done(ticket)
             except Exception:
                 pass
+
+
+def _word(entry: object) -> PageWord | None:
+    if not isinstance(entry, list) or len(entry) != 5 or not isinstance(entry[0], str):
+        return None
+    if not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in entry[1:]
+    ):
+        return None
+    text, x0, top, x1, bottom = entry
+    return (text[:1000], float(x0), float(top), float(x1), float(bottom))
 
 
 def _how(exitcode: int | None) -> str:

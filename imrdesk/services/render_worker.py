@@ -11,6 +11,9 @@ header and a payload; so is an answer.
 - ``{"op": "open", "doc"}`` + the PDF's bytes -> ``{"kind": "opened", "doc", "sizes": [[w, h], ...]}``
 - ``{"op": "render", "doc", "page", "scale", "seq"}`` -> ``{"kind": "page", "seq", "width", "height",
   "stride", "scale"}`` + RGBX pixels (``scale`` lowered so the bitmap has at most ``MAX_PIXELS``)
+- ``{"op": "words", "doc", "page", "seq"}`` -> ``{"kind": "words", "seq", "words": [[text, x0, top, x1,
+  bottom], ...]}``: the page's text layer as words with boxes in PDF points, origin at the page's top-left
+  (pdfplumber's space, the space of the provenance boxes); a scanned page has none
 - any failure -> ``{"kind": "error", "seq"|"doc", "message"}``; ``{"op": "stop"}`` ends the process.
 
 Test hook (documented, used by the test suite to prove the isolation): ``IMRDESK_TEST_RENDER_FAULT`` holds
@@ -30,6 +33,7 @@ from .worker_limits import limit_memory, watch_parent
 
 MAX_PIXELS = 24_000_000  # one rendered page: 96 MB of RGBX (a letter page at the viewer's 6x is 17.5 M)
 MAX_DOC_BYTES = 64 * 1024 * 1024
+MAX_PAGE_CHARS = 200_000  # characters of one page's text read for selection (a letter page has ~3,000)
 FAULT_ENV = "IMRDESK_TEST_RENDER_FAULT"
 
 
@@ -134,6 +138,19 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                     page.close()
                 conn.send_bytes(frame(info, pixels))
                 pixels = b""
+            elif op == "words":
+                seq = header.get("seq")
+                if doc is None or header.get("doc") != doc_key:
+                    conn.send_bytes(
+                        frame({"kind": "error", "seq": seq, "message": "The letter is not open."})
+                    )
+                    continue
+                page = doc[int(header["page"])]
+                try:
+                    words = page_words(page, raw)
+                finally:
+                    page.close()
+                conn.send_bytes(frame({"kind": "words", "seq": seq, "words": words}))
             else:
                 return
         except MemoryError:
@@ -143,6 +160,44 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
             return
         except Exception as exc:  # a damaged file: say so for this page or letter
             _reply_error(conn, header, f"pdfium could not read it ({type(exc).__name__}).")
+
+
+def page_words(page, raw) -> list[list]:
+    """A page's text layer as ``[[text, x0, top, x1, bottom], ...]`` in content order: pdfium's characters
+    with their loose boxes (the font's ascent to descent, as pdfplumber measures a word), a word ending at
+    white space, at a jump to another line, or at a gap wider than 3 points (pdfplumber's x tolerance)."""
+    left, _bottom, _right, top = page.get_cropbox()
+    textpage = page.get_textpage()
+    words: list[list] = []
+    current: list | None = None
+    try:
+        count = min(textpage.count_chars(), MAX_PAGE_CHARS)
+        for index in range(count):
+            code = raw.FPDFText_GetUnicode(textpage, index)
+            char = "-" if code == 2 else chr(code) if 0 < code < 0x110000 else " "  # 2: a hyphen at a break
+            if char.isspace() or not char.isprintable():
+                current = None
+                continue
+            x0, y0, x1, y1 = textpage.get_charbox(index, loose=True)
+            box = [x0 - left, top - y1, x1 - left, top - y0]
+            if current is not None:
+                height = max(1.0, current[4] - current[2])
+                if (
+                    abs(box[1] - current[2]) > height / 2
+                    or box[0] > current[3] + 3
+                    or box[0] < current[1] - 1
+                ):
+                    current = None
+            if current is None:
+                current = [char, *box]
+                words.append(current)
+            else:
+                current[0] += char
+                current[3] = max(current[3], box[2])
+                current[2], current[4] = min(current[2], box[1]), max(current[4], box[3])
+    finally:
+        textpage.close()
+    return [[text, *(round(v, 2) for v in box)] for text, *box in words]
 
 
 def _reply_error(conn, header: dict, message: str) -> None:
