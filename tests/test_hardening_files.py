@@ -313,3 +313,42 @@ def test_a_killed_export_leaves_a_part_file_the_next_export_removes(tmp_path):
     mine = tmp_path / f".other.csv.{os.getpid()}.0000.part"
     mine.write_text("in progress")
     assert remove_stale_parts(tmp_path) == [] and mine.exists()
+
+
+def _bytes_read() -> int | None:
+    """Bytes this process has read through read() calls so far (Linux), else None."""
+    try:
+        for line in Path("/proc/self/io").read_text().splitlines():
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def test_a_file_over_the_size_limit_is_refused_from_its_size_without_being_read(tmp_path):
+    from imrdesk.extract.document import MAX_BYTES, too_large_message
+
+    big = tmp_path / "disk-image.pdf"
+    size = 64 * 1024**3  # sparse: no disk used, yet hashing it would read 64 GiB
+    try:
+        with open(big, "wb") as fh:
+            fh.truncate(size)
+    except OSError as exc:
+        pytest.skip(f"no sparse file of 64 GiB here: {exc}")
+    db = tmp_path / "big.db"
+    read_before, t0 = _bytes_read(), time.perf_counter()
+    summary = import_paths(db, [big], workers=1)
+    seconds = time.perf_counter() - t0
+    assert summary["failed"] == [(str(big), "too_large", too_large_message(size, MAX_BYTES))]
+    if read_before is not None:
+        assert (
+            _bytes_read() - read_before < 64 * MiB
+        )  # the database and the program's own files, not the file
+    assert seconds < 30
+    with Store(db) as store:  # listed as a failure, without bytes
+        (row,) = store.list_documents()
+        assert store.record(row["id"])["error"]["code"] == "too_large"
+        assert store.document_bytes(row["id"]) == b""  # listed, its bytes not stored
+    again = import_paths(db, [big], workers=1)
+    assert again["duplicates"] == 1 and not again["failed"]

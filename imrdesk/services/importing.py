@@ -15,6 +15,7 @@ not stored.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -174,7 +175,7 @@ def import_paths(
                     batch.emit(label, name, "failed", exc.message, code=exc.code)
                     return None
                 # a regular file over the limit: stored as a failure without its bytes (listed, not read)
-                sha = _hash_file(path)
+                sha = _oversize_identity(path)
                 known = store.lookup_sha(sha)
                 if known is not None:
                     batch.emit(label, name, "duplicate", "Already in the database.", doc_id=known[0])
@@ -276,12 +277,15 @@ def reextract_documents(
     )
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _oversize_identity(path: Path) -> str:
+    """What stands for the sha256 of a file over the size limit: a hash of its name and size (from its stat),
+    so importing it again is a duplicate. The file itself is never read: hashing it would read gigabytes in
+    the parent process (minutes for a disk image dropped among the letters), only to store a failure."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = -1
+    return hashlib.sha256(f"imrdesk: a file over the size limit\0{path.name}\0{size}".encode()).hexdigest()
 
 
 def reextract_in_process(store: Store, doc_id: int) -> StoredResult:
