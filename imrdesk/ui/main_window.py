@@ -25,6 +25,7 @@ from .empty import EmptyState
 from .fields import FieldPanel
 from .icons import app_icon
 from .importing import ImportController, ImportProgress
+from .page_selection import PageText
 from .plain import plain_label, shown_as_written
 from .resources import sample_letters
 from .review_flow import ReviewFlow
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.database = DatabaseActions(self)
 
         self._build_widgets()
+        self.page_text = PageText(self)  # page to field: click a value's word, select words, Ctrl+C, Ctrl+E
         build_actions(self)
         build_menus(self)
         self._connect()

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from imrdesk.extract.document import TEXT_GRID, LoadError, decode_text, load_text
-from imrdesk.services.page_renderer import PageRenderer, RenderError, Ticket
+from imrdesk.services.page_renderer import PageRenderer, PageWord, RenderError, Ticket
 
 from .icons import icon
 from .plain import plain_label
@@ -109,9 +109,23 @@ class PdfSource:
     def __init__(self, data: bytes) -> None:
         self.renderer, self.delivery = shared_renderer()
         self.key, self.page_sizes = self.renderer.open(data)
+        self._words: dict[int, Ticket] = {}
 
     def request(self, index: int, scale: float) -> Ticket:
         return self.renderer.request(self.key, index, scale)
+
+    def page_words(self, index: int, *, wait: bool = True) -> list[PageWord] | None:
+        """A page's words from its text layer (asked for once; [] for a scanned page or one that could
+        not be read). Without ``wait``, None until they are there; with it, at most the render time limit
+        (a page's words take milliseconds, unless a page is being drawn)."""
+        ticket = self._words.get(index)
+        if ticket is None:
+            ticket = self._words[index] = self.renderer.request_words(self.key, index)
+        if wait:
+            ticket.done.wait(self.renderer.page_timeout + 5.0)
+        if not ticket.done.is_set():
+            return None
+        return ticket.words or []
 
     def close(self) -> None:
         self.renderer.close_doc(self.key)
@@ -132,6 +146,10 @@ class TextSource:
         self.font = text_font()
         metrics = QFontMetricsF(self.font)
         self.ascent = metrics.ascent()
+
+    def page_words(self, index: int, *, wait: bool = True) -> list[PageWord]:
+        """A virtual page's words with their grid boxes (the extractor's own words)."""
+        return [(w.text, w.x0, w.top, w.x1, w.bottom) for w in self.words[index]]
 
     def paint(self, painter: QPainter, index: int, exposed: QRectF) -> None:
         painter.setFont(self.font)
@@ -246,6 +264,7 @@ class LetterView(QGraphicsView):
 
     page_changed = Signal(int, int)  # current page (1-based), page count
     zoom_changed = Signal(float)
+    source_changed = Signal()  # another letter (or none): its pages' items are new
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,7 +276,8 @@ class LetterView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        # the left button selects words (page_selection.py); the middle button and the wheel move the page
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.source: PdfSource | TextSource | None = None
         self.pages: list[PageItem] = []
@@ -295,6 +315,7 @@ class LetterView(QGraphicsView):
             source.delivery.done.connect(self._on_ticket)
             self._delivery = source.delivery
         self._current_page = 0
+        self.source_changed.emit()
         if source is None:
             self.scene().setSceneRect(QRectF(0, 0, 1, 1))
             self.page_changed.emit(0, 0)
@@ -414,7 +435,7 @@ class LetterView(QGraphicsView):
 
     def _on_ticket(self, ticket: Ticket) -> None:
         """A page is back from the render process (or could not be drawn)."""
-        if ticket.consumed:
+        if ticket.consumed or ticket.kind != "page":  # words are waited for where they are asked for
             return
         ticket.consumed = True
         if self._inflight is ticket:

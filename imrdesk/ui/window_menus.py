@@ -148,7 +148,21 @@ def build_menus(window: MainWindow) -> None:
             w.act_quit,
         ],
     )
-    menu("&Edit", [w.act_undo, w.act_redo, None, w.act_find, w.act_history, None, w.act_reviewer])
+    menu(
+        "&Edit",
+        [
+            w.act_undo,
+            w.act_redo,
+            None,
+            w.page_text.copy_action,
+            w.page_text.fill_action,
+            None,
+            w.act_find,
+            w.act_history,
+            None,
+            w.act_reviewer,
+        ],
+    )
     menu(
         "&View",
         [
