@@ -204,6 +204,9 @@ def test_a_doubtful_word_sends_its_value_to_review(scan_reading, scan_record):
     assert after["case_number"] == scan_record["case_number"]
     assert after["provenance"]["case_number"]["confidence"] < REVIEW_THRESHOLD
     assert after["provenance"]["case_number"]["ocr_confidence"] == 0.55
+    from imrdesk.record import why_doubted
+
+    assert why_doubted(after, "case_number") == ["a doubtful word in the scan (OCR 55%)"]  # the reviewer is told
     for path in ("decision_date", "date_assigned", "items[0].decision"):
         assert after["provenance"][path] == scan_record["provenance"][path]
 

@@ -246,3 +246,26 @@ def test_filtering_by_treatment_category_and_finding_the_scans(qtbot, tmp_path):
         assert docs.doc_ids() == expect, category
     filters.category.setCurrentIndex(0)
     assert len(docs.doc_ids()) == 4
+
+
+def test_the_reviewer_is_told_why_a_value_is_doubted(qtbot, tmp_path, corpus_dir):
+    """A value the extractor doubts (no rule finding: the reading itself) says why, on F8 and in its tooltip."""
+    letter = corpus_dir / "pdf" / "CM17-0002857.pdf"  # "pain and injury status post …": one diagnosis or two
+    rec = extract(letter)
+    assert rec["provenance"]["injury.diagnoses"]["doubts"]
+    db = tmp_path / "why.db"
+    with Store(db) as store:
+        doc = store.add_record(rec, letter.read_bytes())["doc_id"]
+    window = show_main_window(qtbot, db, tmp_path / "settings.ini")
+    window.documents.select_doc(doc)
+    seen = []
+    for _ in range(10):  # F8 through the letter's values to check until the diagnoses
+        path = window.next_check(1)
+        seen.append(path)
+        if path == "injury.diagnoses":
+            break
+    assert "injury.diagnoses" in seen, seen
+    message = window.statusBar().currentMessage()
+    assert "an 'and' that may join one diagnosis" in message, message
+    tip = window.panel.field("injury.diagnoses").widget.toolTip()
+    assert "Why: an 'and' that may join one diagnosis." in tip, tip

@@ -315,7 +315,13 @@ def finish(record: dict, run: OcrRun | None) -> dict:
             if any(_overlap(w, b) for b in s.get("boxes") or [])
         ]
         if under:
-            cap = ocr_cap(min(w.confidence for w in under))
+            weakest = min(w.confidence for w in under)
+            cap = ocr_cap(weakest)
+            if weakest < HIGH_WORD_CONFIDENCE:  # the reviewer is told why the value is doubted
+                prov["doubts"] = [
+                    *(prov.get("doubts") or []),
+                    f"a doubtful word in the scan (OCR {weakest:.0%})",
+                ]
             for key in ("confidence", "confidence_before_rules"):
                 if isinstance(prov.get(key), (int, float)):
                     prov[key] = round(min(prov[key], cap), 3)

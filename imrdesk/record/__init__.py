@@ -55,6 +55,7 @@ from .review import (
     pending_paths,
     provenance,
     review_queue,
+    why_doubted,
 )
 from .validate import validate_value
 
@@ -105,6 +106,7 @@ __all__ = [
     "letter_findings",
     "low_confidence_paths",
     "needs_check",
+    "why_doubted",
     "panel_order",
     "provenance",
     "review_queue",

@@ -57,6 +57,16 @@ def needs_check(record: dict, path: str) -> bool:
     return conf is not None and conf < REVIEW_THRESHOLD and not is_corrected(record, path)
 
 
+def why_doubted(record: dict, path: str) -> list[str]:
+    """Why the extractor doubts a value, for a person: the doubts its reading carried
+    (``provenance[path]["doubts"]``: "starts mid-word", "a doubtful word in the scan (OCR 62%)", …). Empty for
+    a value read without doubt or settled by a reviewer."""
+    prov = provenance(record, path)
+    if not prov or prov.get("corrected"):
+        return []
+    return [d for d in prov.get("doubts") or [] if isinstance(d, str)]
+
+
 def low_confidence_paths(record: dict) -> list[str]:
     """Paths whose value is below the review threshold and has no reviewer's correction (provenance order)."""
     out = []

@@ -39,6 +39,7 @@ from imrdesk.record import (
     is_corrected,
     needs_check,
     provenance,
+    why_doubted,
 )
 
 from .finding_note import FindingNote
@@ -234,6 +235,9 @@ class Field(QObject):
                     f" — below the review threshold ({REVIEW_THRESHOLD:.0%}); check it against the letter."
                 )
             tip.append(line)
+            why = why_doubted(record, self.path)
+            if why and conf < REVIEW_THRESHOLD:
+                tip.append("Why: " + "; ".join(why) + ".")
         elif not provenance(record, self.path):
             tip.append("Not found in the letter.")
         text = shown_as_written("\n".join(tip))  # quotes letter text: never read as markup

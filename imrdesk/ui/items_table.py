@@ -15,6 +15,7 @@ from imrdesk.record import (
     is_corrected,
     item_path,
     needs_check,
+    why_doubted,
 )
 
 from .field_editors import LOW_MARK
@@ -94,4 +95,7 @@ def _fill_cell(cell: QTableWidgetItem, record: dict, row: int, item: dict, key: 
         tip = f"{tip}\n\nChecked by a reviewer"
     elif conf is not None:
         tip = f"{tip}\n\nExtraction confidence {conf:.0%}"
+        why = why_doubted(record, path) if needs_check(record, path) else []
+        if why:
+            tip = f"{tip}. Why: {'; '.join(why)}."
     cell.setToolTip(shown_as_written(tip.strip()))  # letter text: never read as markup

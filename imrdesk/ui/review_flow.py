@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from imrdesk.record import check_queue, field_label, findings_at, get_value, panel_order, subject
+from imrdesk.record import check_queue, field_label, findings_at, get_value, panel_order, subject, why_doubted
 from imrdesk.services.review import Change, History, ReviewService
 from imrdesk.store import StoreError
 
@@ -192,7 +192,13 @@ class ReviewFlow(QObject):
         w.panel.focus_field(target)
         n = len(queue)
         doubts = findings_at(w.record, target)
-        what = f"{field_label(target)}: {doubts[0]['message']}" if doubts else field_label(target)
+        why = why_doubted(w.record, target)
+        if doubts:
+            what = f"{field_label(target)}: {doubts[0]['message']}"
+        elif why:
+            what = f"{field_label(target)} ({'; '.join(why)})"
+        else:
+            what = field_label(target)
         hint = "Ctrl+Enter dismisses the finding" if doubts else "Ctrl+Enter accepts it"
         self._status(f"{what} — {n} value{'s' if n != 1 else ''} to check. {hint} and moves on.", 6000)
         return target
