@@ -239,3 +239,40 @@ def test_screenshot_of_a_field_filled_from_the_page(desk, qtbot, tmp_path):
     image = window.grab().toImage()
     folder = Path(os.environ.get("IMRDESK_SCREENSHOTS") or tmp_path)
     assert image.save(str(folder / "page-to-field.png"))
+
+
+def test_reading_order_dates_choices_and_the_smallest_value_under_a_point():
+    from imrdesk.ui.page_words import choice_for, text_for, value_at, words_text
+
+    # drawn out of order, a superscript a little higher than its line: read line by line, left to right
+    words = [
+        ("world", 60, 100.5, 90, 110),
+        ("Hello", 20, 100, 55, 110),
+        ("next", 20, 113, 40, 123),
+        ("2", 91, 99, 94, 105),
+    ]
+    assert words_text(words) == "Hello world 2\nnext"
+    assert words_text(words, [2, 0]) == "world\nnext"
+    assert text_for("date", "12/06/2016") == "2016-12-06"
+    assert text_for("date", "December 6, 2016.") == "2016-12-06"
+    assert text_for("date", "13/45/2016") == "13/45/2016"  # the editor says what is wrong
+    assert text_for("int", "43-year-old") == "43"
+    assert text_for("list", "Texas\nNew York") == "Texas; New York"
+    assert text_for("longtext", "fall from\nheight.") == "fall from height."
+    assert choice_for(("Upheld", "Overturned"), "overturned.") == "Overturned"
+    assert choice_for(("Upheld", "Overturned"), "Upheld in part") is None
+    record = {
+        "summary": "…",
+        "date_of_injury": "2016-11-01",
+        "provenance": {
+            "summary": {"page": 1, "boxes": [[72, 100, 540, 112]]},
+            "date_of_injury": {"page": 1, "boxes": [[300, 100, 350, 112]]},
+            "items[0].maximus_citations": {"page": 2, "boxes": [[72, 200, 300, 212]]},
+            "file": {"page": 1, "boxes": [[0, 0, 600, 800]]},  # not a value the panel edits
+        },
+        "items": [{"treatment": "x"}],
+    }
+    assert value_at(record, 1, 320, 105) == "date_of_injury"
+    assert value_at(record, 1, 100, 105) == "summary"
+    assert value_at(record, 2, 100, 205) == "items[0].maximus_guideline"
+    assert value_at(record, 1, 100, 300) is None
