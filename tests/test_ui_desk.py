@@ -242,7 +242,9 @@ def test_filtering_by_treatment_category_and_finding_the_scans(qtbot, tmp_path):
     for n in range(1, filters.category.count()):
         category = filters.category.itemData(n)
         filters.category.setCurrentIndex(n)
-        expect = [d for d, rec in records.items() if any(classify_item(it) == category for it in rec["items"])]
+        expect = [
+            d for d, rec in records.items() if any(classify_item(it) == category for it in rec["items"])
+        ]
         assert docs.doc_ids() == expect, category
     filters.category.setCurrentIndex(0)
     assert len(docs.doc_ids()) == 4
@@ -269,3 +271,32 @@ def test_the_reviewer_is_told_why_a_value_is_doubted(qtbot, tmp_path, corpus_dir
     assert "an 'and' that may join one diagnosis" in message, message
     tip = window.panel.field("injury.diagnoses").widget.toolTip()
     assert "Why: an 'and' that may join one diagnosis." in tip, tip
+
+
+def test_the_theme_follows_the_choice_in_the_view_menu_and_is_kept(desk, qapp):
+    from imrdesk.ui.theme import is_dark
+
+    window = desk()
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    theme = next(a.menu() for a in menu.actions() if a.menu() and a.text() == "&Theme")
+    choices = {a.data(): a for a in theme.actions()}
+    assert set(choices) == {"system", "light", "dark"} and choices["system"].isChecked()
+    light_base = qapp.palette().color(qapp.palette().ColorRole.Window).lightnessF()
+    try:
+        choices["dark"].trigger()
+        assert is_dark() and choices["dark"].isChecked() and not choices["system"].isChecked()
+        assert qapp.palette().color(qapp.palette().ColorRole.Window).lightnessF() < 0.3 < light_base
+        assert window.settings.value("view/theme") == "dark"
+        window.close()
+        again = desk()  # the choice is kept
+        assert is_dark()
+        again_menu = next(a.menu() for a in again.menuBar().actions() if a.text() == "&View")
+        again_theme = next(a.menu() for a in again_menu.actions() if a.menu() and a.text() == "&Theme")
+        light = next(a for a in again_theme.actions() if a.data() == "light")
+        light.trigger()
+        assert not is_dark()
+        assert qapp.palette().color(qapp.palette().ColorRole.Window).lightnessF() == light_base
+    finally:
+        from imrdesk.ui.theme import apply_theme
+
+        apply_theme(qapp, False)

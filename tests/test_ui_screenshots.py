@@ -36,14 +36,14 @@ def shoot(tmp_path, qtbot):
     folder = Path(os.environ.get("IMRDESK_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
 
-    def save(window: MainWindow, name: str) -> QImage:
+    def save(window: MainWindow, name: str, size: tuple[int, int] = SIZE) -> QImage:
         qtbot.wait(120)  # let layouts settle as they would on screen
         window.viewer.view.flush_renders()
         QApplication.processEvents()
         image = window.grab().toImage()
         path = folder / f"{name}.png"
         assert image.save(str(path))
-        assert (image.width(), image.height()) == SIZE
+        assert (image.width(), image.height()) == size
         colours = {
             image.pixel(x, y) for x in range(0, image.width(), 23) for y in range(0, image.height(), 19)
         }
@@ -149,3 +149,53 @@ def test_a_value_a_rule_doubts(window, shoot, tmp_path):
     field = win.panel.field("items[1].decision")
     assert field.form.isRowVisible(field.note) and field.note.buttons
     shoot(win, "finding-dismiss")
+
+
+def _mean_lightness(image: QImage, x0: int, y0: int, x1: int, y1: int) -> float:
+    from PySide6.QtGui import QColor
+
+    values = [QColor(image.pixel(x, y)).lightnessF() for x in range(x0, x1, 7) for y in range(y0, y1, 7)]
+    return sum(values) / len(values)
+
+
+def test_dark_theme_at_a_small_screen(window, shoot, tmp_path, qapp):
+    """The dark theme at 1024×700: a dark frame and panel, the page still
+    white paper, every text readable (the palette's text far from its base)."""
+    from imrdesk.ui.theme import apply_theme, is_dark
+    from imrdesk.ui.theme_menu import choose_theme
+
+    db = tmp_path / "dark.db"
+    ids = fill(db)
+    win = window(db)
+    try:
+        choose_theme(win, "dark")  # View › Theme › Dark (a system set to dark gives the same)
+        assert is_dark()
+        win.resize(1024, 700)
+        win.documents.select_doc(ids[0])
+        win.next_check(1)
+        image = shoot(win, "dark-1024", size=(1024, 700))
+        panel = win.panel.mapTo(win, win.panel.rect().topLeft())
+        assert (
+            _mean_lightness(image, panel.x(), panel.y(), panel.x() + win.panel.width(), panel.y() + 200)
+            < 0.35
+        )
+        page = win.viewer.view.viewport().mapTo(win, win.viewer.view.viewport().rect().center())
+        assert _median_lightness(image, page.x(), page.y()) > 0.9  # the letter stays white paper
+        pal = qapp.palette()
+        assert (
+            abs(pal.color(pal.ColorRole.Text).lightnessF() - pal.color(pal.ColorRole.Base).lightnessF()) > 0.6
+        )
+    finally:
+        apply_theme(qapp, False)
+    assert not is_dark()
+
+
+def _median_lightness(image: QImage, x: int, y: int) -> float:
+    from PySide6.QtGui import QColor
+
+    values = sorted(
+        QColor(image.pixel(i, j)).lightnessF()
+        for i in range(x - 40, x + 40, 3)
+        for j in range(y - 40, y + 40, 3)
+    )
+    return values[len(values) // 2]

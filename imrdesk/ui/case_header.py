@@ -37,6 +37,7 @@ class CaseHeader(QFrame):
         self.reviewed_button.setCheckable(True)
         self.reviewed_button.setToolTip("Mark this letter reviewed (Ctrl+R marks it and opens the next)")
         self.reviewed_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.reviewed_button.setAccessibleName("Reviewed")
         self.reviewed_button.clicked.connect(
             lambda checked: self.status_requested.emit("reviewed" if checked else "in_review")
         )
@@ -45,6 +46,7 @@ class CaseHeader(QFrame):
         self.flag_button.setCheckable(True)
         self.flag_button.setToolTip("Flag this letter for a second look (Ctrl+Shift+F)")
         self.flag_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.flag_button.setAccessibleName("Flag")
         self.flag_button.clicked.connect(
             lambda checked: self.status_requested.emit("flagged" if checked else "in_review")
         )
@@ -57,6 +59,13 @@ class CaseHeader(QFrame):
         self.subtitle.setObjectName("caseSubtitle")
         grid.addLayout(top)
         grid.addWidget(self.subtitle)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # a narrow panel (a 1024-pixel screen) keeps the case number whole: the buttons shrink to their icons
+        narrow = event.size().width() < 460
+        self.reviewed_button.setText("" if narrow else "Reviewed")
+        self.flag_button.setText("" if narrow else "Flag")
+        super().resizeEvent(event)
 
     def clear(self) -> None:
         self.title.setText("No letter")

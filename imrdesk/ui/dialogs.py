@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,6 +23,7 @@ from imrdesk import __version__
 from imrdesk.record import display_value, field_label
 
 from .plain import plain_label, shown_as_written
+from .theme import qcolor
 
 
 class _Table(QTableWidget):
@@ -151,7 +152,7 @@ class ShortcutsDialog(QDialog):
             font = cell.font()
             font.setBold(True)
             cell.setFont(font)
-            cell.setForeground(QColor("#1d4ed8"))
+            cell.setForeground(qcolor("#1d4ed8"))
         self.table.setAlternatingRowColors(False)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -8,12 +8,12 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 
 from imrdesk.record import STATUS_LABELS, decision_summary, error_message
 
 from .icons import icon
 from .plain import shown_as_written
+from .theme import qcolor
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -185,11 +185,11 @@ class DocumentModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             status = row_status(row)
             if key == "status" and status in STATUS_COLORS:
-                return QColor(STATUS_COLORS[status])
+                return qcolor(STATUS_COLORS[status])
             if key == "to_check" and row.get("low_confidence"):
-                return QColor("#a15c00")
+                return qcolor("#a15c00")
             if key == "findings" and row.get("findings"):
-                return QColor("#b91c1c")
+                return qcolor("#b91c1c")
         return None
 
     @staticmethod

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -42,6 +42,7 @@ from .doc_model import (
 from .icons import icon
 from .list_filters import FILTERS, ListFilters
 from .plain import plain_label
+from .theme import qcolor
 
 __all__ = ["DocumentList", "MARK_OPEN", "MARK_CLOSE", "ROW_ROLE", "SNIPPET_ROLE", "RULE_MARK", "FILTERS"]
 HIDDEN_AT_FIRST = ("imported", "source")
@@ -79,7 +80,7 @@ def draw_marked(painter: QPainter, rect: QRect, snippet: str, font: QFont) -> No
             break
         shown = metrics.elidedText(piece, Qt.TextElideMode.ElideRight, room)
         painter.setFont(f)
-        painter.setPen(QColor("#1f2937" if matched else "#6b7280"))
+        painter.setPen(qcolor("#1f2937" if matched else "#6b7280"))
         painter.drawText(QRect(x, rect.top(), room, rect.height()), Qt.AlignmentFlag.AlignVCenter, shown)
         if shown != piece:
             break

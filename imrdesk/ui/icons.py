@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from .resources import resource_path
+from .theme import tone
 
 INK = "#3a4656"
 
@@ -44,8 +45,6 @@ _PATHS = {
     "edit": '<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>',
 }
 
-_SIZES = (16, 20, 24, 32, 48, 64)
-
 
 def svg(name: str, color: str = INK, width: float = 1.8) -> bytes:
     body = _PATHS[name]
@@ -56,20 +55,44 @@ def svg(name: str, color: str = INK, width: float = 1.8) -> bytes:
     ).encode()
 
 
-@cache
 def icon(name: str, color: str = INK) -> QIcon:
-    """A named line icon in ``color`` (Qt derives the disabled look)."""
+    """A named line icon in ``color``, a light-theme colour: drawn when shown, in the colour the theme in force
+    gives it, so a switch to the dark theme re-colours every icon already on screen."""
+    return QIcon(_ThemedIcon(name, color))
+
+
+DISABLED = "#b3bac4"
+
+
+class _ThemedIcon(QIconEngine):
+    def __init__(self, name: str, color: str) -> None:
+        super().__init__()
+        self.name, self.color = name, color
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        color = DISABLED if mode == QIcon.Mode.Disabled else self.color
+        return _drawn(self.name, tone(color), max(size.width(), 1), max(size.height(), 1))
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        size = QSize(round(rect.width() * ratio), round(rect.height() * ratio))
+        painter.drawPixmap(rect, self.pixmap(size, mode, state))
+
+    def clone(self) -> QIconEngine:
+        return _ThemedIcon(self.name, self.color)
+
+
+@cache
+def _drawn(name: str, color: str, width: int, height: int) -> QPixmap:
     renderer = QSvgRenderer(QByteArray(svg(name, color)))
-    result = QIcon()
-    for size in _SIZES:
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        renderer.render(painter, QRectF(0, 0, size, size))
-        painter.end()
-        result.addPixmap(pixmap)
-    return result
+    pixmap = QPixmap(width, height)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    side = min(width, height)
+    renderer.render(painter, QRectF((width - side) / 2, (height - side) / 2, side, side))
+    painter.end()
+    return pixmap
 
 
 @cache

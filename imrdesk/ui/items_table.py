@@ -4,7 +4,7 @@ each side cited and the rationale; doubtful values tinted, their confidence and 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics
+from PySide6.QtGui import QBrush, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from imrdesk.record import (
@@ -20,6 +20,7 @@ from imrdesk.record import (
 
 from .field_editors import LOW_MARK
 from .plain import shown_as_written
+from .theme import qcolor
 
 # (header, item key shown and marked in that column)
 ITEM_COLUMNS = (
@@ -84,9 +85,9 @@ def _fill_cell(cell: QTableWidgetItem, record: dict, row: int, item: dict, key: 
         tip = f"{item.get(f'{side}_guideline') or ''}\n\n{citations}"
     elif key == "decision":
         color = {"Upheld": "#9a3412", "Overturned": "#15803d"}.get(value, "#334155")
-        cell.setForeground(QBrush(QColor(color)))
+        cell.setForeground(QBrush(qcolor(color)))
     cell.setText(text or "—")
-    cell.setBackground(QBrush(QColor(255, 236, 204)) if needs_check(record, path) else QBrush())
+    cell.setBackground(QBrush(qcolor("#ffeccc")) if needs_check(record, path) else QBrush())
     conf = confidence(record, path)
     doubts = findings_at(record, path)
     if doubts:

@@ -25,14 +25,14 @@ FILTERS = (
     ("removed", "Removed from the dataset"),
 )
 DECISIONS = (
-    ("", "Any decision"),
-    ("upheld", "With an upheld item"),
-    ("overturned", "With an overturned item"),
+    ("", "Decision"),  # unset, a filter shows what it filters on (its tooltip says the rest)
+    ("upheld", "Upheld item"),
+    ("overturned", "Overturned item"),
 )
 SOURCES = (
-    ("", "Text and scans"),
+    ("", "Source"),
     ("text", "Text letters"),
-    ("ocr", "Scans read by OCR"),
+    ("ocr", "Scans (OCR)"),
 )
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 VIEWS_KEY = "list/views"
@@ -63,15 +63,16 @@ class ListFilters(QWidget):
             self.status.addItem(label, key)
         self.decision = QComboBox(self)
         self.decision.setAccessibleName("Decision filter")
+        self.decision.setToolTip("Letters with at least one item upheld, or overturned")
         for key, label in DECISIONS:
             self.decision.addItem(label, key)
-        self.date_from = self._line("From (YYYY-MM-DD)", "Decided on or after")
-        self.date_to = self._line("To", "Decided on or before")
-        self.specialty = self._line("Reviewer specialty", "Words of the reviewer's specialty")
+        self.date_from = self._line("Decided from", "Decided on or after (2017, 2017-03 or 2017-03-09)")
+        self.date_to = self._line("Decided to", "Decided on or before (2017, 2017-03 or 2017-03-09)")
+        self.specialty = self._line("Specialty", "Words of the reviewer's specialty")
         self.category = QComboBox(self)
         self.category.setAccessibleName("Treatment category filter")
         self.category.setToolTip("Letters with a disputed item of this treatment category")
-        self.category.addItem("Any treatment", "")
+        self.category.addItem("Treatment", "")
         for key, label in CATEGORY_LABELS.items():
             self.category.addItem(label, key)
         self.source = QComboBox(self)
@@ -85,26 +86,29 @@ class ListFilters(QWidget):
         self.views.setToolTip("Saved views: a named set of filters")
         self.views.activated.connect(self._on_view)
 
-        top = QHBoxLayout()
-        top.setSpacing(6)
-        top.addWidget(self.status, 3)
-        top.addWidget(self.views, 2)
-        second = QHBoxLayout()
-        second.setSpacing(6)
-        second.addWidget(self.decision, 2)
-        second.addWidget(self.date_from, 2)
-        second.addWidget(self.date_to, 2)
-        third = QHBoxLayout()
-        third.setSpacing(6)
-        third.addWidget(self.specialty, 3)
-        third.addWidget(self.category, 2)
-        third.addWidget(self.source, 2)
+        # two filters a row: the list is narrow beside the page (240 px at 1024×700)
+        rows = (
+            (self.status, self.views),
+            (self.decision, self.category),
+            (self.date_from, self.date_to),
+            (self.specialty, self.source),
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addLayout(top)
-        layout.addLayout(second)
-        layout.addLayout(third)
+        self.views.setMinimumContentsLength(4)
+        self.views.setMaximumWidth(self.views.fontMetrics().horizontalAdvance("Views") + 46)  # text, arrow
+        for combo in (self.status, self.decision, self.category, self.source):
+            # share the row by stretch, not by the longest item's width (a category's name is long)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        self.views.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        for left, right in rows:
+            row = QHBoxLayout()
+            row.setSpacing(6)
+            row.addWidget(left, 1)
+            row.addWidget(right, 0 if right is self.views else 1)
+            layout.addLayout(row)
         self.status.currentIndexChanged.connect(lambda _i: self.changed.emit())
         for combo in (self.decision, self.category, self.source):
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -196,7 +200,7 @@ class ListFilters(QWidget):
     def _fill_views(self) -> None:
         self.views.blockSignals(True)
         self.views.clear()
-        self.views.addItem("Saved views…", None)
+        self.views.addItem("Views", None)  # short: the status filter beside it needs the room
         for name in sorted(self.saved_views()):
             self.views.addItem(name, ("load", name))
         self.views.addItem("Save the current filters…", ("save", ""))

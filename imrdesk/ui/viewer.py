@@ -51,6 +51,7 @@ from imrdesk.services.page_renderer import PageRenderer, PageWord, RenderError, 
 
 from .icons import icon
 from .plain import plain_label
+from .theme import qcolor
 
 PAGE_GAP = 14.0  # points between pages
 SCENE_MARGIN = 14.0
@@ -269,7 +270,7 @@ class LetterView(QGraphicsView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setScene(QGraphicsScene(self))
-        self.setBackgroundBrush(QColor("#dfe3e8"))
+        self.setBackgroundBrush(qcolor("#dfe3e8"))
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)

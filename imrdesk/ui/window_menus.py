@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from .dialogs import show_about
 from .icons import icon
+from .theme_menu import theme_actions
 
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
@@ -124,7 +125,7 @@ def build_menus(window: MainWindow) -> None:
             if entry is None:
                 m.addSeparator()
             elif isinstance(entry, tuple):
-                sub = m.addMenu(icon("export"), entry[0])
+                sub = m.addMenu(icon(entry[2]), entry[0]) if len(entry) > 2 else m.addMenu(entry[0])
                 for action in entry[1]:
                     sub.addAction(action)
             else:
@@ -139,7 +140,7 @@ def build_menus(window: MainWindow) -> None:
             w.act_import_folder,
             w.act_import_samples,
             None,
-            ("&Export", list(w.act_exports.values())),
+            ("&Export", list(w.act_exports.values()), "export"),
             None,
             w.act_backup,
             w.act_open_db,
@@ -180,6 +181,8 @@ def build_menus(window: MainWindow) -> None:
             w.act_filters,
             None,
             w.act_insights,
+            None,
+            ("&Theme", theme_actions(w)),
         ],
     )
     menu(
