@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -276,3 +277,31 @@ def test_reading_order_dates_choices_and_the_smallest_value_under_a_point():
     assert value_at(record, 1, 100, 105) == "summary"
     assert value_at(record, 2, 100, 205) == "items[0].maximus_guideline"
     assert value_at(record, 1, 100, 300) is None
+
+
+def test_a_page_drawn_for_long_holds_a_selection_a_second_at_most(desk, qtbot, monkeypatch):
+    """The page's words wait behind a page being drawn; a bomb may take the render process's whole time
+    limit, the window does not: the drag selects nothing, and once the page is given up the words are
+    there."""
+    from imrdesk.ui import viewer as viewer_module
+
+    viewer_module._stop_renderer()  # a render process that reads the fault hook when it starts
+    monkeypatch.setenv("IMRDESK_TEST_RENDER_FAULT", "hang:1")
+    try:
+        renderer, _ = viewer_module.shared_renderer()
+        renderer.page_timeout = 2.0
+        window, _doc = desk(PDF)
+        phrase = words_on(1, "Case", "Number:", "CM16-0230548")
+        started = time.monotonic()
+        drag_over(window, 1, phrase)
+        assert time.monotonic() - started < 2.5
+        assert window.page_text.selector.text() == ""
+        qtbot.waitUntil(lambda: window.viewer.view.page_failure(0) is not None, timeout=20000)
+        selector = window.page_text.selector
+        qtbot.waitUntil(
+            lambda: selector.page_words(0, wait=False) is not None, timeout=20000
+        )  # a new process
+        drag_over(window, 1, phrase)
+        assert window.page_text.selector.text() == "Case Number: CM16-0230548"
+    finally:
+        viewer_module._stop_renderer()

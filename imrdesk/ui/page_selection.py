@@ -13,6 +13,7 @@ window's side: its actions, the page's context menu, and filling a field through
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
     from .viewer import LetterView
 
+WORDS_WAIT = 1.0  # seconds the window waits for a page's words at most (they take milliseconds)
 SELECTION_FILL = QColor(122, 170, 255)  # multiplied over the page: the text stays black, the paper blue
 SELECTION_EDGE = QColor(37, 99, 235, 200)
 
@@ -92,6 +94,7 @@ class WordSelector(QObject):
         self._before: list[int] = []  # the selection a Shift+drag adds to
         self._dragging = False
         self._pan: QPoint | None = None
+        self._unread = False  # the page's words had not come back from the render process
         view.viewport().setMouseTracking(True)
         view.viewport().installEventFilter(self)
         view.installEventFilter(self)
@@ -105,10 +108,18 @@ class WordSelector(QObject):
         return words_text(self.page_words(index) or [])
 
     def page_words(self, index: int, *, wait: bool = True) -> list[PageWord] | None:
+        """A page's words; None while the render process has not read them. With ``wait``, they are waited
+        for at most WORDS_WAIT: a page being drawn (a bomb may take the render process's whole time limit)
+        must not hold the window, whose click then selects nothing and the next one finds the words."""
         source = self.view.source
         if source is None or not (0 <= index < len(self.view.pages)):
             return []
-        return source.page_words(index, wait=wait)
+        words = source.page_words(index, wait=False)
+        deadline = time.monotonic() + (WORDS_WAIT if wait else 0.0)
+        while words is None and time.monotonic() < deadline:
+            time.sleep(0.005)  # a page's words take milliseconds
+            words = source.page_words(index, wait=False)
+        return words
 
     def select(self, page: int, indices: list[int], *, anchor: int | None = None) -> None:
         """Select words of a page (indices into its words, kept in reading order)."""
@@ -126,9 +137,10 @@ class WordSelector(QObject):
             self.changed.emit()
 
     def _use_page(self, page: int) -> None:
-        if page != self.page:
-            self.page = page
-            self.words = list(self.page_words(page) or [])
+        if page != self.page or self._unread:  # (a page whose words were not there yet has none selected)
+            words = self.page_words(page, wait=page != self.page)  # waited for once, then looked for
+            self._unread = words is None
+            self.page, self.words = page, list(words or [])
             self.rank = reading_rank(self.words)
             self.selected, self.anchor = [], None
 
@@ -401,7 +413,10 @@ class PageText(QObject):
         menu = QMenu(self.window)
         menu.setToolTipsVisible(True)
         words = self.selector.page_words(index)
-        if not words:
+        if words is None:
+            menu.addAction("Page text is still being read: try again in a moment").setEnabled(False)
+            menu.addSeparator()
+        elif not words:
             pages = ((self.window.record or {}).get("ocr") or {}).get("pages") or []
             scan = index + 1 in pages
             note = menu.addAction(
