@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from .document import Document, Line, Word
 from .ocr import RENDER_DPI, Engine, OcrError, OcrWord, PageReading, default_engine, read_page, sharpness
+from .page_images import BlankPages, look_at
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -236,6 +237,16 @@ def _lay_out(readings: list[PageReading]) -> tuple[dict[int, list[Line]], list[L
     return by_page, running
 
 
+def unscanned(seen: BlankPages) -> str:
+    """Why a PDF without a word of text was not read by OCR."""
+    if not seen.opened or seen.with_text:
+        return (
+            "No text can be read from this PDF: its pages draw text that cannot be decoded (the file looks "
+            "damaged), and carry no scanned image for OCR to read."
+        )
+    return "This PDF has no text layer, and its pages carry no scanned image for OCR to read."
+
+
 def with_ocr(
     doc: Document,
     data: bytes,
@@ -245,12 +256,19 @@ def with_ocr(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> tuple[Document, OcrRun | None]:
-    """The document with its pages that have no text layer read by OCR (None when every page had text).
-    Raises :class:`OcrError` (code ``no_text_layer``) when none of those pages can be read and the PDF has
-    no text at all; pages that cannot be read in a letter with other text are left empty."""
+    """The document with its pages that have no text layer read by OCR (None when every page had text, or
+    none of those without carries a scan: see :mod:`imrdesk.extract.page_images`). Raises
+    :class:`OcrError` (code ``no_text_layer``) when none of those pages can be read and the PDF has no text
+    at all; pages that cannot be read in a letter with other text are left empty."""
     pages = blank_pages(doc) if doc.kind == "pdf" else []
     if not pages:
         return doc, None
+    seen = look_at(data, pages)  # only pages that carry a scan: a damaged text page is no picture to read
+    if not seen.scanned:
+        if doc.word_count:
+            return doc, None
+        raise OcrError(unscanned(seen))
+    pages = seen.scanned
     t0 = time.perf_counter()
     engine = engine or default_engine()
     try:
