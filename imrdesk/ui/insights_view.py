@@ -81,6 +81,7 @@ class ChartPane(QWidget):
         self.scroll.viewport().installEventFilter(self)
         self.table = QTableWidget(0, 0, self)
         self.table.setObjectName("chartTable")
+        self.table.setAccessibleName("The chart's figures")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
@@ -199,10 +200,12 @@ class InsightsWindow(QMainWindow):
             edit.setClearButtonEnabled(True)
             edit.setFixedWidth(130)
             edit.setToolTip(f"The {tip} decision date counted: YYYY, YYYY-MM or YYYY-MM-DD (empty: no limit)")
+            edit.setAccessibleName(f"{'Decided from' if tip == 'first' else 'Decided to'}")
             edit.textChanged.connect(lambda _t: self._debounce.start())
             edit.returnPressed.connect(self.refresh)
         self.status = QComboBox(bar)
         self.status.setObjectName("insightsStatus")
+        self.status.setAccessibleName("Letters counted")
         for label, statuses in STATUS_CHOICES:
             self.status.addItem(label, statuses)
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -224,6 +227,7 @@ class InsightsWindow(QMainWindow):
 
         self.chart_list = QListWidget(self)
         self.chart_list.setObjectName("chartList")
+        self.chart_list.setAccessibleName("Charts")
         for name, (title, _table) in charts.items():
             item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, name)

@@ -35,6 +35,7 @@ ITEM_COLUMNS = (
 class ItemsTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(ITEM_COLUMNS), parent)
+        self.setAccessibleName("Disputed items")
         self.setObjectName("itemsTable")
         self.setHorizontalHeaderLabels([header for header, _key in ITEM_COLUMNS])
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

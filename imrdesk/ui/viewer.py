@@ -671,6 +671,7 @@ class PageViewer(QWidget):
         self.page_box.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.page_box.setFixedWidth(42)
         self.page_box.setToolTip("Go to page")
+        self.page_box.setAccessibleName("Page number")
         self.page_box.editingFinished.connect(self._go_to_typed_page)
         self.page_total = QLabel("/ 0", bar)
         self.page_total.setObjectName("pageTotal")
@@ -714,6 +715,7 @@ class PageViewer(QWidget):
         button = QToolButton(parent)
         button.setIcon(icon(icon_name))
         button.setToolTip(tip)
+        button.setAccessibleName(tip.split(" (")[0])  # "Zoom in (Ctrl++)" is read out as "Zoom in"
         button.setAutoRaise(True)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.clicked.connect(slot)
