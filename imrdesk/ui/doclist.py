@@ -119,7 +119,9 @@ class DocumentList(QWidget):
         self.search.setAccessibleName("Search letters")
         self.search.setPlaceholderText("Search letters  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(icon("search", "#6b7280"), QLineEdit.ActionPosition.LeadingPosition).setText("Search")
+        self.search.addAction(icon("search", "#6b7280"), QLineEdit.ActionPosition.LeadingPosition).setText(
+            "Search"
+        )
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(220)
