@@ -158,29 +158,32 @@ def _mean_lightness(image: QImage, x0: int, y0: int, x1: int, y1: int) -> float:
     return sum(values) / len(values)
 
 
-def test_dark_theme_at_a_small_screen(window, shoot, tmp_path, qapp):
-    """The dark theme at 1024×700: a dark frame and panel, the page still
-    white paper, every text readable (the palette's text far from its base)."""
+@pytest.mark.parametrize(
+    ("theme", "size"), [("dark", (1024, 700)), ("light", (1024, 700)), ("dark", (1400, 900))]
+)
+def test_themes_and_a_small_screen(window, shoot, tmp_path, qapp, theme, size):
+    """Light and dark at 1024×700 and 1400×900: in the dark theme a dark frame and panel, the page still white
+    paper, every text readable (the palette's text far from its base); at 1024 the page keeps its room."""
     from imrdesk.ui.theme import apply_theme, is_dark
     from imrdesk.ui.theme_menu import choose_theme
 
-    db = tmp_path / "dark.db"
+    db = tmp_path / "themes.db"
     ids = fill(db)
     win = window(db)
     try:
-        choose_theme(win, "dark")  # View › Theme › Dark (a system set to dark gives the same)
-        assert is_dark()
-        win.resize(1024, 700)
-        win.documents.select_doc(ids[0])
+        choose_theme(win, theme)  # View › Theme (a system set to dark gives the same)
+        assert is_dark() == (theme == "dark")
+        win.resize(*size)
+        case = next(d for d in ids if win.store.document_info(d)["case_number"] == "CM17-0002198")
+        win.documents.select_doc(case)
         win.next_check(1)
-        image = shoot(win, "dark-1024", size=(1024, 700))
+        image = shoot(win, f"{theme}-{size[0]}", size=size)
         panel = win.panel.mapTo(win, win.panel.rect().topLeft())
-        assert (
-            _mean_lightness(image, panel.x(), panel.y(), panel.x() + win.panel.width(), panel.y() + 200)
-            < 0.35
-        )
+        shade = _mean_lightness(image, panel.x(), panel.y(), panel.x() + win.panel.width(), panel.y() + 200)
+        assert shade < 0.35 if theme == "dark" else shade > 0.8
         page = win.viewer.view.viewport().mapTo(win, win.viewer.view.viewport().rect().center())
         assert _median_lightness(image, page.x(), page.y()) > 0.9  # the letter stays white paper
+        assert win.viewer.width() >= 380  # the page is not squeezed
         pal = qapp.palette()
         assert (
             abs(pal.color(pal.ColorRole.Text).lightnessF() - pal.color(pal.ColorRole.Base).lightnessF()) > 0.6
