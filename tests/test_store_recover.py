@@ -87,7 +87,7 @@ def _damaged(tmp_path: Path, built: bytes, table: str) -> tuple[Path, int]:
     return path, page
 
 
-def test_a_damaged_page_of_letters_costs_only_the_letters_on_it(tmp_path, built, capsys):
+def test_a_damaged_page_of_letters_costs_only_the_rows_on_it(tmp_path, built, capsys):
     path, _page = _damaged(tmp_path, built, "documents")
     before = path.read_bytes()
     new = tmp_path / "new.db"
@@ -96,22 +96,27 @@ def test_a_damaged_page_of_letters_costs_only_the_letters_on_it(tmp_path, built,
     assert path.read_bytes() == before and "was not changed" in out
     with Store(new) as store:
         assert store.verify() == []
-        ids = store.document_ids()
-        lost = sorted(set(range(1, COPIES + 1)) - set(ids))
-        assert 0 < len(lost) <= 8 and lost == list(range(lost[0], lost[-1] + 1))  # one page: a run of letters
-        assert f"documents: {len(ids)} rows recovered, {len(lost)} lost" in out
-        for doc_id in ids:  # the letters on good pages, whole, with their reviewer's values
+        rows = {r["id"]: r for r in store.list_documents()}
+        assert sorted(rows) == list(range(1, COPIES + 1))  # every letter
+        rebuilt = [i for i, r in rows.items() if r["file_name"].startswith("recovered-letter-")]
+        # the letters whose rows were on the bad page: a run of them, rebuilt around their original file
+        assert 0 < len(rebuilt) <= 8 and rebuilt == list(range(rebuilt[0], rebuilt[-1] + 1))
+        assert f"documents: {COPIES - len(rebuilt)} rows recovered, {len(rebuilt)} lost" in out
+        assert f"{len(rebuilt)} letters whose own row was lost were rebuilt" in out
+        for doc_id in rows:  # every letter with its values, its reviewer's corrections and its file
             record = store.record(doc_id)
             assert record["patient"]["age"] == 20 + doc_id
             assert store.history(doc_id, "patient.age")[-1]["user"] == "ann"
             assert store.document_bytes(doc_id).startswith(b"%PDF")
-        # derived data rebuilt from the rows recovered: search, list columns, findings
-        case = store.record(ids[-1])["case_number"]
-        assert ids[-1] in [hit["doc_id"] for hit in store.search(case)]
-        rows = {r["id"]: r for r in store.list_documents()}
-        assert set(rows) == set(ids) and rows[ids[-1]]["case_number"] == case
-        with pytest.raises(KeyError):
-            store.record(lost[0])
+        # derived data rebuilt from the rows recovered: search, list columns
+        case = store.record(rebuilt[0])["case_number"]
+        assert rows[rebuilt[0]]["case_number"] == case and rows[rebuilt[0]]["status"] == "flagged"
+        assert rebuilt[0] in [hit["doc_id"] for hit in store.search(case, limit=COPIES)]
+        assert "own row was lost" in store.notes(rebuilt[0])[-1]["text"]
+        reextract_in_process(store, rebuilt[0])  # read again from its file: everything back, corrections kept
+        record = store.record(rebuilt[0])
+        source = _extracted(LETTERS[(rebuilt[0] - 1) % len(LETTERS)])
+        assert record["pages"] == source["pages"] and record["patient"]["age"] == 20 + rebuilt[0]
 
 
 def test_a_damaged_page_of_values_keeps_every_letter_and_says_which_to_extract_again(tmp_path, built):

@@ -21,6 +21,7 @@ half-made database behind.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -28,9 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from ..record import REVIEW_STATUSES
 from .audit import SYSTEM_USER, note, now
 from .errors import StoreError
-from .records import refresh
+from .records import loads, refresh
 from .schema import SCHEMA_VERSION, user_version
 
 # The tables holding what was stored, parents first, each with the columns that point at a parent row.
@@ -80,6 +82,9 @@ class Recovery:
     tables: list[TableRecovery] = field(default_factory=list)
     incomplete: list[int] = field(default_factory=list)  # letters that lost extracted values
     without_file: list[int] = field(default_factory=list)  # letters whose original file was lost
+    rebuilt: list[int] = field(
+        default_factory=list
+    )  # letters whose own row was lost, rebuilt around their file
     not_rebuilt: list[int] = field(default_factory=list)  # letters whose derived data could not be rebuilt
 
     def table(self, name: str) -> TableRecovery:
@@ -87,7 +92,8 @@ class Recovery:
 
     @property
     def letters(self) -> int:
-        return self.table("documents").recovered
+        """Letters in the new file: their rows recovered, or rebuilt around their original file."""
+        return self.table("documents").recovered + len(self.rebuilt)
 
     @property
     def complete(self) -> bool:
@@ -108,6 +114,12 @@ class Recovery:
             out.append(
                 f"{len(self.incomplete)} letters lost extracted values (each has a note saying so); extract them "
                 f"again to restore them from their original file: {_ids(self.incomplete)}."
+            )
+        if self.rebuilt:
+            out.append(
+                f"{len(self.rebuilt)} letters whose own row was lost were rebuilt around their original file, "
+                f"with their values and corrections (name, import date and review status lost; each is flagged "
+                f"and has a note): {_ids(self.rebuilt)}."
             )
         if self.without_file:
             out.append(
@@ -238,50 +250,20 @@ def _copy(
     try:
         present = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         kept: dict[str, set[int]] = {}  # ids recovered, by table (what children may point at)
-        stored_counts: dict[int, tuple[int | None, int | None]] = {}  # a letter's n_fields, n_items as stored
+        stored: dict[int, tuple] = {}  # a letter's n_fields, n_items as stored
         dst.execute("BEGIN")
         for done, (table, parents) in enumerate(COPIED):
             if progress is not None:
                 progress(table, done, len(COPIED))
             result = TableRecovery(table)
             report.tables.append(result)
-            if table not in present:
-                continue  # an older schema without it
-            names = [c for c in _columns(src, table) if c in set(_columns(dst, table))]
-            refs = [(names.index(col), parent) for col, parent in parents if col in names]
-            expected = _count(src, table)
-            ids: set[int] = set()
-            insert = (
-                f"INSERT OR IGNORE INTO [{table}] (rowid, {', '.join(f'[{c}]' for c in names)}) "
-                f"VALUES ({', '.join('?' * (len(names) + 1))})"
-            )
-            batch: list[tuple] = []
-            reader = _RowReader(src, table, names)
-            for row in reader.rows():
-                if cancelled():
-                    raise RecoveryCancelled()
-                values = row[1:]
-                if any(values[i] is not None and values[i] not in kept[parent] for i, parent in refs):
-                    result.left_out += 1
-                    continue
-                batch.append(row)
-                if len(batch) >= BATCH:
-                    result.recovered += _insert(dst, insert, batch, result)
-                    batch = []
-            result.recovered += _insert(dst, insert, batch, result)
-            result.damaged = reader.failed
-            read = result.recovered + result.left_out
-            result.lost = None if expected is None else max(expected - read, 0)
-            if result.lost is None and not reader.failed:
-                result.lost = 0
+            if table in present:  # (an older schema may not have it)
+                _copy_table(src, dst, table, parents, kept, result, report, cancelled)
             if table in ("documents", "items"):
-                ids = {r[0] for r in dst.execute(f"SELECT rowid FROM [{table}]")}
-                kept[table] = ids
+                kept[table] = {r[0] for r in dst.execute(f"SELECT rowid FROM [{table}]")}
             if table == "documents":
-                stored_counts = {
-                    r[0]: (r[1], r[2]) for r in dst.execute("SELECT id, n_fields, n_items FROM documents")
-                }
-        _mark_incomplete(dst, report, stored_counts)
+                stored = {r[0]: r[1:] for r in dst.execute("SELECT id, n_fields, n_items FROM documents")}
+        _mark_incomplete(dst, report, stored)
         dst.execute("COMMIT")
         if progress is not None:
             progress("", len(COPIED), len(COPIED))
@@ -289,6 +271,74 @@ def _copy(
         if dst.in_transaction:
             dst.execute("ROLLBACK")
         dst.close()
+
+
+def _copy_table(
+    src: sqlite3.Connection,
+    dst: sqlite3.Connection,
+    table: str,
+    parents: tuple[tuple[str, str], ...],
+    kept: dict[str, set[int]],
+    result: TableRecovery,
+    report: Recovery,
+    cancelled,
+) -> None:
+    names = [c for c in _columns(src, table) if c in set(_columns(dst, table))]
+    refs = [(names.index(col), parent) for col, parent in parents if col in names]
+    expected = _count(src, table)
+    insert = (
+        f"INSERT OR IGNORE INTO [{table}] (rowid, {', '.join(f'[{c}]' for c in names)}) "
+        f"VALUES ({', '.join('?' * (len(names) + 1))})"
+    )
+    # an original file whose letter's row was lost: the letter is rebuilt around it (see _stand_in)
+    orphan_file = table == "files" and {"doc_id", "content"} <= set(names)
+    batch: list[tuple] = []
+    reader = _RowReader(src, table, names)
+    for row in reader.rows():
+        if cancelled():
+            raise RecoveryCancelled()
+        values = row[1:]
+        if orphan_file:
+            doc_id, content = values[names.index("doc_id")], values[names.index("content")]
+            if doc_id not in kept["documents"] and _stand_in(dst, doc_id, content):
+                kept["documents"].add(doc_id)
+                report.rebuilt.append(doc_id)
+        if any(values[i] is not None and values[i] not in kept[parent] for i, parent in refs):
+            result.left_out += 1
+            continue
+        batch.append(row)
+        if len(batch) >= BATCH:
+            result.recovered += _insert(dst, insert, batch, result)
+            batch = []
+    result.recovered += _insert(dst, insert, batch, result)
+    result.damaged = reader.failed
+    read = result.recovered + result.left_out
+    result.lost = None if expected is None else max(expected - read, 0)
+    if result.lost is None and not reader.failed:
+        result.lost = 0
+
+
+def _stand_in(dst: sqlite3.Connection, doc_id: int, content) -> bool:
+    """A documents row for a letter whose own row was lost but whose original file was read: its identity
+    from the file (hash, kind, size), a stand-in name, flagged for a reviewer's look; its values, items,
+    corrections and audit then find their letter again. False when there is no file to stand on."""
+    if not isinstance(doc_id, int) or not isinstance(content, bytes) or not content:
+        return False
+    kind = "pdf" if b"%PDF-" in content[:1024] else "txt"
+    return bool(
+        dst.execute(
+            "INSERT OR IGNORE INTO documents (id, sha256, file_name, kind, size, status, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, 'flagged', ?)",
+            (
+                doc_id,
+                hashlib.sha256(content).hexdigest(),
+                f"recovered-letter-{doc_id}.{kind}",
+                kind,
+                len(content),
+                now(),
+            ),
+        ).rowcount
+    )
 
 
 def _insert(dst: sqlite3.Connection, sql: str, rows: list[tuple], result: TableRecovery) -> int:
@@ -385,8 +435,9 @@ class _RowReader:
 
 
 def _mark_incomplete(dst: sqlite3.Connection, report: Recovery, stored: dict) -> None:
-    """Letters whose extracted values or items are fewer than their stored counts say, and letters without
-    their original file: listed in the report, and the first kind given a note (extract them again)."""
+    """Letters whose extracted values or items are fewer than their stored counts say, letters rebuilt
+    around their file, and letters without their original file: listed in the report, the first two given a
+    note (extract them again). A rebuilt letter takes back the last review status its audit recorded."""
     fields = dict(dst.execute("SELECT doc_id, count(*) FROM fields GROUP BY doc_id").fetchall())
     items = dict(dst.execute("SELECT doc_id, count(*) FROM items GROUP BY doc_id").fetchall())
     with_file = {r[0] for r in dst.execute("SELECT doc_id FROM files")}
@@ -394,16 +445,29 @@ def _mark_incomplete(dst: sqlite3.Connection, report: Recovery, stored: dict) ->
     for doc_id, (n_fields, n_items) in sorted(stored.items()):
         if (n_fields or 0) > fields.get(doc_id, 0) or (n_items or 0) > items.get(doc_id, 0):
             report.incomplete.append(doc_id)
-            note(
-                dst,
-                doc_id,
-                "Recovered from a damaged database: some of this letter's extracted values were lost. Extract "
-                "it again to read them from its original file (corrections are kept).",
-                SYSTEM_USER,
-                at,
-            )
+            note(dst, doc_id, LOST_VALUES, SYSTEM_USER, at)
         if doc_id not in with_file:
             report.without_file.append(doc_id)
+    for doc_id in report.rebuilt:
+        note(dst, doc_id, LOST_ROW, SYSTEM_USER, at)
+        last = dst.execute(
+            "SELECT new FROM audit WHERE doc_id = ? AND path = 'review_status' ORDER BY id DESC LIMIT 1",
+            (doc_id,),
+        ).fetchone()
+        status = loads(last[0]) if last else None
+        if status in REVIEW_STATUSES:
+            dst.execute("UPDATE documents SET status = ? WHERE id = ?", (status, doc_id))
+
+
+LOST_VALUES = (
+    "Recovered from a damaged database: some of this letter's extracted values were lost. Extract it again to "
+    "read them from its original file (corrections are kept)."
+)
+LOST_ROW = (
+    "Recovered from a damaged database: this letter's own row was lost (its file name, import date and review "
+    "status), and it was rebuilt around its original file with the values and corrections that could be read. "
+    "Extract it again to read everything from the file (corrections are kept)."
+)
 
 
 def _rebuild(part: Path, report: Recovery) -> None:
