@@ -49,9 +49,26 @@ def test_a_letter_with_some_broken_pages_keeps_its_text_without_ocr():
     assert "ocr" not in rec
 
 
+def _in_a_form(pdf: bytes) -> bytes:
+    """The first page of ``pdf`` drawn as a form XObject on a page of a new PDF (as some scanners save)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    source, out = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+    page = out.new_page(*source[0].get_size())
+    page.insert_obj(source.page_as_xobject(0, out).as_pageobject())
+    page.gen_content()
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
+
+
 def test_the_evidence_of_a_scan():
     letter = LETTERS[0]
-    assert look_at(scan_pdf(letter, pages=[0]), [1]).scanned == [1]
+    scan = scan_pdf(letter, pages=[0])
+    assert look_at(scan, [1]).scanned == [1]
+    assert look_at(_in_a_form(scan), [1]).scanned == [1]
     assert look_at(mixed_pdf(letter, [1], seed=4), [2]).scanned == [2]
     drawing = image_only_pdf()  # shapes drawn, no image: nothing for OCR
     assert look_at(drawing, [1]).scanned == []
