@@ -178,6 +178,8 @@ def recover(
         _create(part, report.source_version)
         _copy(src, part, report, progress, cancelled or (lambda: False))
         _rebuild(part, report)
+        for suffix in ("-wal", "-shm", "-journal"):  # a replaced file's log would be replayed onto this one
+            Path(f"{dest}{suffix}").unlink(missing_ok=True)
         os.replace(part, dest)
     except sqlite3.Error as exc:
         raise StoreError(f"The recovered database {dest} could not be written: {exc}.") from exc
