@@ -300,3 +300,29 @@ def test_the_theme_follows_the_choice_in_the_view_menu_and_is_kept(desk, qapp):
         from imrdesk.ui.theme import apply_theme
 
         apply_theme(qapp, False)
+
+
+def test_a_large_list_is_asked_off_the_gui_thread_and_the_newest_answer_wins(desk, qtbot):
+    window = desk()
+    docs = window.documents
+    every = docs.doc_ids()
+    qtbot.waitUntil(lambda: docs._counts.get("total") == len(every), timeout=10000)
+    docs.ASYNC_ABOVE = 0  # as a database of 100,000 letters would
+    asked_on = []
+    original = window.store.lists.ids
+    window.store.lists.ids = lambda q: asked_on.append(q) or original(q)  # the window's own connection
+    try:
+        docs.filters.decision.setCurrentIndex(docs.filters.decision.findData("overturned"))
+        docs.filters.decision.setCurrentIndex(docs.filters.decision.findData("upheld"))  # at once: this wins
+        with Store(window.db_path) as store:
+            expect = store.lists.ids(docs.query())
+        assert expect != every
+        qtbot.waitUntil(lambda: docs.doc_ids() == expect, timeout=10000)
+        qtbot.wait(300)  # a late answer to the first filter does not overwrite it
+        assert docs.doc_ids() == expect
+        assert asked_on == []  # never asked on the GUI thread's connection
+        docs.search.setText('"unclosed')
+        docs._search_now()
+        qtbot.waitUntil(docs.search_error.isVisible, timeout=10000)
+    finally:
+        window.store.lists.ids = original
