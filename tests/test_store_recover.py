@@ -17,7 +17,7 @@ from imrdesk.extract import extract
 from imrdesk.services.importing import reextract_in_process
 from imrdesk.services.review import ReviewService
 from imrdesk.store import Store, StoreError
-from imrdesk.store.recover import default_destination, recover
+from imrdesk.store.recover import RecoveryCancelled, default_destination, recover
 
 LETTERS = sorted((Path(__file__).parent / "fixtures" / "pdf").glob("*.pdf"))
 COPIES = 40  # letters stored: the documents table spans several pages
@@ -149,6 +149,9 @@ def test_what_cannot_be_recovered_is_said_and_nothing_is_overwritten(tmp_path, b
     with pytest.raises(StoreError, match="exists already"):
         recover(path, path, replace=True)
     assert other.read_bytes() == b"keep me"
+    with pytest.raises(RecoveryCancelled):
+        recover(path, tmp_path / "stopped.db", cancelled=lambda: True)
+    assert not (tmp_path / "stopped.db").exists()
     sound = recover(path)  # a sound file: everything, and the report says so
     assert sound.complete and "Nothing was lost." in sound.lines()
     broken = tmp_path / "broken.db"

@@ -33,9 +33,10 @@ def cmd_recover(args) -> int:
     from ..store import StoreError
     from ..store.recover import recover
 
-    def progress(table: str, done: int, total: int) -> None:
+    def progress(stage: str, done: int, total: int) -> None:
         if not args.quiet and sys.stderr.isatty():
-            sys.stderr.write(f"\rrecovering: {done}/{total} tables {table:<12}")
+            what = "letters rebuilt" if stage == "letters" else f"tables copied ({stage})"
+            sys.stderr.write(f"\rrecovering: {done}/{total} {what:<30}")
             sys.stderr.flush()
 
     try:

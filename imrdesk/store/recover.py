@@ -56,7 +56,9 @@ ROWID_MIN, ROWID_MAX = -(2**63), 2**63 - 1
 PROBE_BUDGET = 20_000
 BATCH = 500
 
-Progress = Callable[[str, int, int], None]  # (table, tables done, tables in all)
+# (what is being done, how far, out of): ("fields", 2, 10) while the tables are copied, then
+# ("letters", 120, 4000) while their derived data is rebuilt
+Progress = Callable[[str, int, int], None]
 
 
 class RecoveryCancelled(Exception):
@@ -177,7 +179,7 @@ def recover(
         _remove(part)
         _create(part, report.source_version)
         _copy(src, part, report, progress, cancelled or (lambda: False))
-        _rebuild(part, report)
+        _rebuild(part, report, progress, cancelled or (lambda: False))
         for suffix in ("-wal", "-shm", "-journal"):  # a replaced file's log would be replayed onto this one
             Path(f"{dest}{suffix}").unlink(missing_ok=True)
         os.replace(part, dest)
@@ -267,8 +269,6 @@ def _copy(
                 stored = {r[0]: r[1:] for r in dst.execute("SELECT id, n_fields, n_items FROM documents")}
         _mark_incomplete(dst, report, stored)
         dst.execute("COMMIT")
-        if progress is not None:
-            progress("", len(COPIED), len(COPIED))
     finally:
         if dst.in_transaction:
             dst.execute("ROLLBACK")
@@ -472,7 +472,7 @@ LOST_ROW = (
 )
 
 
-def _rebuild(part: Path, report: Recovery) -> None:
+def _rebuild(part: Path, report: Recovery, progress: Progress | None, cancelled) -> None:
     """Upgrade an older file the store's way, then rebuild every letter's derived data (one letter that
     cannot be read back whole keeps its stored columns, and is named in the report)."""
     from .store import Store
@@ -483,7 +483,12 @@ def _rebuild(part: Path, report: Recovery) -> None:
         ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
         conn.execute("BEGIN")
         conn.execute("DELETE FROM findings")
-        for doc_id in ids:
+        for n, doc_id in enumerate(ids):
+            if n % 50 == 0:
+                if cancelled():
+                    raise RecoveryCancelled()
+                if progress is not None:
+                    progress("letters", n, len(ids))
             conn.execute("SAVEPOINT letter")
             try:
                 refresh(conn, doc_id)

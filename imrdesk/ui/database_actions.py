@@ -76,8 +76,9 @@ class DatabaseActions(QObject):
         w.statusBar().showMessage(f"Recovering {source.name} into {dest.name}…")
 
         def progress(payload) -> None:
-            table, done, total = payload
-            w.statusBar().showMessage(f"Recovering {source.name}: {done} of {total} tables read…")
+            stage, done, total = payload
+            what = "letters rebuilt" if stage == "letters" else "tables copied"
+            w.statusBar().showMessage(f"Recovering {source.name}: {done} of {total} {what}…")
 
         def done(report) -> None:
             w.statusBar().clearMessage()
@@ -96,7 +97,7 @@ class DatabaseActions(QObject):
                 source,
                 dest,
                 replace=True,
-                progress=lambda table, n, total: task.progress((table, n, total)),
+                progress=lambda stage, n, total: task.progress((stage, n, total)),
                 cancelled=task.stop.is_set,
             )
 
