@@ -211,21 +211,11 @@ def _load_pdf(data: bytes, max_pages: int) -> Document:
                 ) from None
             words = []
             for w in raw:
-                text = normalize(w["text"]).strip()
-                if not text:
-                    continue
-                font = str(w.get("fontname") or "")
-                words.append(
-                    Word(
-                        text,
-                        number,
-                        w["x0"],
-                        w["top"],
-                        w["x1"],
-                        w["bottom"],
-                        bold=bool(re.search(r"bold|black|heavy", font, re.I)),
-                    )
+                word = make_word(
+                    w["text"], number, w["x0"], w["top"], w["x1"], w["bottom"], w.get("fontname")
                 )
+                if word is not None:
+                    words.append(word)
             page_words.append(words)
     finally:
         # Closing walks the pages again to free them; on a damaged file that can raise too, and must not
@@ -234,6 +224,27 @@ def _load_pdf(data: bytes, max_pages: int) -> Document:
             pdf.close()
         except Exception:
             pass
+    return assemble_pdf(sizes, page_words)
+
+
+_BOLD = re.compile(r"bold|black|heavy", re.I)
+
+
+def make_word(
+    text: str, page: int, x0: float, top: float, x1: float, bottom: float, fontname: object
+) -> Word | None:
+    """A word of a PDF's text layer as both readers make it: normalised text (None when nothing is left),
+    bold from its font's name."""
+    text = normalize(text).strip()
+    if not text:
+        return None
+    return Word(text, page, x0, top, x1, bottom, bold=bool(_BOLD.search(str(fontname or ""))))
+
+
+def assemble_pdf(sizes: list[tuple[float, float]], page_words: list[list[Word]]) -> Document:
+    """A PDF's Document from each page's words: lines, running headers and footers set apart, paragraphs.
+    Both PDF readers (pdfplumber here, pdfium in :mod:`pdfium_text`) end here, so they differ only in how
+    they find the words."""
     lines = []
     for words in page_words:
         lines.extend(_group_lines(words))

@@ -2,8 +2,9 @@
 
 Protocol on its pipe, whole messages of bytes (``send_bytes``), never pickles: it sends
 ``{"kind": "ready", "pid"}`` once the extractor is loaded; each request is a 4-byte big-endian length, a
-JSON header ``{"op": "read", "seq", "name", "ocr"}`` (``ocr`` false: scanned pages are not read) and the
-letter's bytes, answered by
+JSON header ``{"op": "read", "seq", "name", "ocr", "reader"}`` (``ocr`` false: scanned pages are not read;
+``reader``: ``fast``, the default, or ``reference``: see :mod:`imrdesk.extract`) and the letter's bytes,
+answered by
 ``{"kind": "result", "seq", "record"}`` or, when extraction itself blew up (e.g. out of memory),
 ``{"kind": "failed", "seq", "code", "message"}``, after which it exits so that the next letter gets a fresh
 process. ``{"op": "stop"}`` asks it to exit. It also exits by itself when the parent process disappears.
@@ -15,7 +16,9 @@ with that file name it misbehaves for real before extracting it: ``hang`` (sleep
 (segmentation fault), ``exit`` (``os._exit(3)``), ``oom`` (allocates past the worker's memory limit, so a
 real MemoryError is raised), ``pickle`` (answers with a pickle instead of JSON, as a worker taken over by a
 hostile file might: the parent must not load it), ``malformed`` (answers JSON that is not a record: a list
-where a text goes). Nothing reads the variable outside this worker.
+where a text goes), ``crash_fast`` (a segmentation fault only when asked to read with the fast reader, as a
+fault inside pdfium would: the parent reads the letter again with the reference reader). Nothing reads the
+variable outside this worker.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def parse_faults(spec: str) -> dict[str, str]:
     faults = {}
     for entry in (spec or "").split(";"):
         kind, sep, name = entry.strip().partition(":")
-        if sep and kind in ("hang", "crash", "exit", "oom", "pickle", "malformed") and name:
+        if sep and kind in ("hang", "crash", "crash_fast", "exit", "oom", "pickle", "malformed") and name:
             faults[name] = kind
     return faults
 
@@ -45,7 +48,7 @@ def _misbehave(kind: str, memory_limit_mb: int | None) -> None:
     if kind == "hang":
         while True:
             time.sleep(3600)
-    elif kind == "crash":
+    elif kind in ("crash", "crash_fast"):
         import ctypes
 
         ctypes.string_at(0)  # reads address 0: SIGSEGV
@@ -83,7 +86,7 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     logging.getLogger("pdfplumber").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
-    from imrdesk.extract import OUT_OF_MEMORY, extract
+    from imrdesk.extract import OUT_OF_MEMORY, READERS, extract
     from imrdesk.extract.document import MAX_BYTES
 
     limit_memory(memory_limit_mb)
@@ -108,9 +111,10 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 bad = {"file": name, "error": None, "case_number": ["CM16-0000000"], "items": []}
                 _send(conn, {"kind": "result", "seq": seq, "record": bad})
                 continue
-            if name in faults:
+            reader = header.get("reader") if header.get("reader") in READERS else "fast"
+            if name in faults and (faults[name] != "crash_fast" or reader == "fast"):
                 _misbehave(faults[name], memory_limit_mb)
-            record = extract(data, name=name, ocr=header.get("ocr") is not False)
+            record = extract(data, name=name, ocr=header.get("ocr") is not False, reader=reader)
             reply = {"kind": "result", "seq": seq, "record": record}
             if (record.get("error") or {}).get("message") == OUT_OF_MEMORY:
                 reply = {

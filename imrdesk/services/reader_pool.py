@@ -4,7 +4,8 @@ command share (no Qt, no database here).
 Extraction runs in a small pool of worker processes started with 'spawn' (safe from a GUI thread, the same
 on every platform). Each letter has a wall-clock limit; a worker that hangs is killed (``timeout``), one
 that dies (a segfault, ``os._exit``, out of memory) is replaced (``crashed``), and the pool goes on with the
-next letter. Workers have a memory limit (an address-space limit on POSIX, a Job object on Windows) and are
+next letter. A worker that dies reading a letter with the fast reader (pdfium, C: a fault there kills the
+process) is replaced and the letter read once more with the reference reader before it counts as crashed. Workers have a memory limit (an address-space limit on POSIX, a Job object on Windows) and are
 recycled every ``max_tasks`` letters, so a long batch keeps a flat memory profile.
 
 Nothing crosses the process boundary as a pickle: the parent sends a JSON header and the letter's bytes,
@@ -22,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from typing import Protocol
 
@@ -47,6 +48,7 @@ class Job:
     source_path: str | None = None
     replace: bool = False  # a stored letter read again
     ocr: bool = True  # pages without a text layer are read by OCR
+    reader: str = "fast"  # how the worker reads a PDF (imrdesk.extract.READERS); the pool may fall back
 
 
 class Outcomes(Protocol):
@@ -62,7 +64,8 @@ class Outcomes(Protocol):
 
 def job_message(seq: int, job: Job) -> bytes:
     """Parent -> worker: a length-prefixed JSON header, then the letter's bytes."""
-    header = json.dumps({"op": "read", "seq": seq, "name": job.name, "ocr": job.ocr}).encode()
+    header = {"op": "read", "seq": seq, "name": job.name, "ocr": job.ocr, "reader": job.reader}
+    header = json.dumps(header).encode()
     return struct.pack(">I", len(header)) + header + job.data
 
 
@@ -246,6 +249,8 @@ class ReaderPool:
         self.startup_failures = 0
         self.cancelled = False
         self.skipped = 0
+        self.retries: deque[Job] = deque()  # letters whose worker died in the fast reader, to read again
+        self.reread = 0  # how many such letters were sent to the reference reader
         self._resolver: Callable[[object], Job | None] = lambda entry: None
 
     def run(self, entries: Iterable, resolve: Callable[[object], Job | None]) -> None:
@@ -256,22 +261,25 @@ class ReaderPool:
             while True:
                 if self._cancel_requested() and not self.cancelled:
                     self.cancelled = True
-                    self.skipped += len(pending) + (staged is not None)
+                    self.skipped += len(pending) + (staged is not None) + len(self.retries)
                     pending.clear()
-                    if staged is not None:
-                        self.inflight.pop(staged.sha, None)
+                    for job in [*self.retries, *([staged] if staged is not None else [])]:
+                        self.inflight.pop(job.sha, None)
+                    self.retries.clear()
                     staged = None
                     grace = time.monotonic() + self.grace
                     for w in self.workers:
                         if w.job is not None:
                             w.deadline = min(w.deadline, grace)
                             w.cancelled = True
+                if staged is None and self.retries:
+                    staged = self.retries.popleft()
                 while staged is None and pending and not self._cancel_requested():
                     staged = resolve(pending.popleft())
                     if staged is not None:
                         self.inflight[staged.sha] = staged.label
                 busy = [w for w in self.workers if w.job is not None]
-                if staged is None and not busy and not pending:
+                if staged is None and not busy and not pending and not self.retries:
                     break
                 if staged is not None:
                     while len(self.workers) < min(self.n_workers, len(busy) + 1 + len(pending)):
@@ -390,7 +398,13 @@ class ReaderPool:
                     w.proc.join(5)  # its pipe closed: wait for the exit status
                 except (OSError, ValueError, AssertionError):
                     pass
-                self.outcomes.failed(job, "crashed", death_message(w.proc.exitcode))
+                if job.reader == "fast" and not w.cancelled:
+                    # pdfium may be what died: once more with pdfplumber, in a fresh worker
+                    self.retries.append(replace(job, reader="reference"))
+                    self.reread += 1
+                    self.inflight[job.sha] = job.label
+                else:
+                    self.outcomes.failed(job, "crashed", death_message(w.proc.exitcode))
             elif not w.ready:
                 self.startup_failures += 1
             self._drop(w, kill=True)

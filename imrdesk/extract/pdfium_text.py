@@ -1,0 +1,310 @@
+"""The fast PDF reader: a letter's text layer read by pdfium, made into the words pdfplumber would make.
+
+pdfplumber (:func:`document.load_pdf`, the reference reader) interprets every content stream in Python;
+pdfium does it in C, an order of magnitude faster. This module asks pdfium for each character (its text,
+origin, matrix, font) and rebuilds what pdfplumber's ``page.extract_words(extra_attrs=["fontname"])``
+gives with its defaults, so that the parsers see the same words in the same boxes:
+
+- a character's box is pdfminer's: from its origin, its advance width across, and from the font's descent
+  below the baseline up one font size (pdfium's own boxes are the glyph's outline, or that and more);
+- the font's descent, and its name, are pdfminer's: the standard fonts (and the Arial, Times New Roman and
+  Courier New aliases of the PDF reference) take the metrics built into every reader, other fonts their
+  descriptor's descent;
+- characters pdfium makes up (spaces and line breaks it infers) are left out: pdfplumber splits words on
+  the spaces the PDF draws and on gaps, nothing else; pdfium's mark for a hyphen ending a line (U+0002) is
+  the hyphen the letter drew;
+- words are grouped as pdfplumber's ``WordExtractor`` does: runs of characters of one font and orientation,
+  lines clustered within 3 pt, a word broken by a space, by a gap over 3 pt or by a step back.
+
+On the shared letters the words, their text and fonts are identical to pdfplumber's; the boxes agree to
+0.001 pt except where the two place a line's characters differently (word spacing: a shift under 0.25 pt).
+What pdfium does not read the way pdfplumber would (a turned page, a page box not at the origin, a password)
+raises :class:`FastReadError`; :func:`imrdesk.extract.extract` then reads the letter with pdfplumber.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from itertools import groupby
+from operator import itemgetter
+
+from .document import MAX_PAGES, Document, LoadError, Word, assemble_pdf, make_word
+
+# pdfium has no decompression budget (pdfplumber's stops at MAX_DECODED_BYTES, ~2.5 million characters of
+# text): over this many characters in all, the reference reader reads the letter under its budget. A page
+# of a letter has 2,000-6,000.
+MAX_CHARS = 2_500_000
+X_TOLERANCE = 3.0  # pdfplumber's extract_words defaults
+Y_TOLERANCE = 3.0
+
+# The descent (per 1000 of the font size) of the standard fonts and their aliases, as pdfminer's built-in
+# metrics give it, and the name pdfminer then gives the font (its metrics' FontName).
+_FAMILIES = {"Courier": -194.0, "Helvetica": -207.0, "Times": -217.0, "Symbol": 0.0, "ZapfDingbats": 0.0}
+_STANDARD = {
+    name: name
+    for name in (
+        "Courier Courier-Bold Courier-BoldOblique Courier-Oblique Helvetica Helvetica-Bold "
+        "Helvetica-BoldOblique Helvetica-Oblique Symbol Times-Bold Times-BoldItalic Times-Italic "
+        "Times-Roman ZapfDingbats"
+    ).split()
+}
+_STANDARD |= {
+    "Arial": "Helvetica",
+    "Arial,Italic": "Helvetica-Oblique",
+    "Arial,Bold": "Helvetica-Bold",
+    "Arial,BoldItalic": "Helvetica-BoldOblique",
+    "CourierNew": "Courier",
+    "CourierNew,Italic": "Courier-Oblique",
+    "CourierNew,Bold": "Courier-Bold",
+    "CourierNew,BoldItalic": "Courier-BoldOblique",
+    "TimesNewRoman": "Times-Roman",
+    "TimesNewRoman,Italic": "Times-Italic",
+    "TimesNewRoman,Bold": "Times-Bold",
+    "TimesNewRoman,BoldItalic": "Times-BoldItalic",
+}
+_HYPHEN_MARK = 0x02  # pdfium's code for a hyphen that ends a line
+
+
+class FastReadError(Exception):
+    """pdfium cannot read this letter the way pdfplumber would: read it with pdfplumber instead."""
+
+
+# A character: (text, x0, top, x1, bottom, upright, fontname)
+Char = tuple[str, float, float, float, float, bool, str]
+
+
+def load_pdf_fast(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
+    """Read a PDF's text layer with pdfium into the Document pdfplumber's reading would give.
+
+    Raises :class:`LoadError` ``too_large`` over ``max_pages`` pages (pdfplumber would say the same), and
+    :class:`FastReadError` for anything else it cannot vouch for."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data, password="")
+    except Exception as exc:  # a password, a damaged file: pdfplumber says which, in its words
+        raise FastReadError(f"pdfium cannot open it ({exc})") from None
+    try:
+        n_pages = len(pdf)
+        if n_pages == 0:
+            raise FastReadError("pdfium finds no page")
+        if n_pages > max_pages:
+            raise LoadError(
+                "too_large",
+                f"The PDF has {n_pages} pages; letters over {max_pages} pages are not imported.",
+                pages=n_pages,
+            )
+        sizes: list[tuple[float, float]] = []
+        page_words: list[list[Word]] = []
+        budget = MAX_CHARS
+        for number in range(1, n_pages + 1):
+            page = pdf[number - 1]
+            try:
+                size, chars = _page_chars(page, budget)
+            finally:
+                page.close()
+            budget -= len(chars)
+            sizes.append(size)
+            page_words.append(_words(chars, number))
+    finally:
+        pdf.close()
+    return assemble_pdf(sizes, page_words)
+
+
+def _page_chars(page, budget: int) -> tuple[tuple[float, float], list[Char]]:
+    """A page's size (its MediaBox, as pdfplumber takes it) and its characters in content-stream order
+    (no more than ``budget``)."""
+    import pypdfium2.raw as c
+
+    if page.get_rotation() % 360:
+        raise FastReadError("a turned page")  # pdfplumber turns its coordinates; not reproduced here
+    left, bottom, right, top = page.get_mediabox()
+    if left or bottom:
+        raise FastReadError("a page box not at the origin")
+    height = top
+    text_page = c.FPDFText_LoadPage(page.raw)
+    if not text_page:
+        raise FastReadError("pdfium cannot read a page's text")
+    try:
+        if c.FPDFText_CountChars(text_page) > budget:
+            raise FastReadError("more text than a letter's")
+        chars = _chars(c, text_page, height)
+    finally:
+        c.FPDFText_ClosePage(text_page)
+    return (float(right), float(top)), chars
+
+
+def _calls(c) -> tuple:
+    """The three functions called for every character, typed to take and give plain addresses: ctypes
+    then converts nothing (a third of the reading time otherwise). Same functions, same calling
+    convention: a copy of pypdfium2's function pointer with simpler types."""
+    p, i = ctypes.c_void_p, ctypes.c_int
+    out = []
+    for fn, restype, argtypes in (
+        (c.FPDFText_GetTextObject, p, (p, i)),
+        (c.FPDFText_GetUnicode, ctypes.c_uint, (p, i)),
+        (c.FPDFText_GetCharOrigin, i, (p, i, p, p)),
+    ):
+        copy = type(fn)(ctypes.cast(fn, p).value)
+        copy.restype, copy.argtypes = restype, argtypes
+        out.append(copy)
+    return tuple(out)
+
+
+def _chars(c, text_page, height: float) -> list[Char]:
+    get_object, get_unicode, get_origin = _calls(c)
+    page = ctypes.cast(text_page, ctypes.c_void_p).value
+    chars: list[Char] = []
+    append = chars.append
+    objects: dict[int, tuple] = {}  # a text object's font, size, matrix: the same for its characters
+    widths: dict[tuple[int, int], float] = {}  # (font, character) -> advance per point of size
+    x, y = ctypes.c_double(), ctypes.c_double()
+    px, py = ctypes.addressof(x), ctypes.addressof(y)
+    high = None
+    for index in range(c.FPDFText_CountChars(text_page)):
+        obj = get_object(page, index)
+        code = get_unicode(page, index)
+        if not obj:
+            # A character pdfium made up. A line break: nothing. A space: pdfium puts one where it has
+            # dropped the spaces the letter drew (it keeps no drawn space at a text object's edge) —
+            # a word break pdfplumber sees, placed just after the character before it.
+            if code == 0x20 and chars:
+                prev = chars[-1]
+                append((" ", prev[3], prev[2], prev[3], prev[4], prev[5], prev[6]))
+            continue
+        if 0xD800 <= code < 0xDC00:  # the first half of a surrogate pair (pdfium on Windows)
+            high = code
+            continue
+        if high is not None and 0xDC00 <= code < 0xE000:
+            code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
+        high = None
+        if code == _HYPHEN_MARK:
+            code = 0x2D
+        info = objects.get(obj)
+        if info is None:
+            info = objects[obj] = _object_info(c, text_page, index, obj)
+        font_key, fontname, upright, top_off, bottom_off, xscale = info[1:7]
+        get_origin(page, index, px, py)
+        advance = widths.get((font_key, code))
+        if advance is None:
+            advance = widths[(font_key, code)] = _advance(c, text_page, index, info, code)
+        text = chr(code) if code else "\ufffd"
+        if top_off is not None:  # upright and unturned, as nearly every letter's text is
+            ox, base = x.value, height - y.value
+            append((text, ox, base - top_off, ox + xscale * advance, base - bottom_off, True, fontname))
+        else:
+            append((text, *_turned_box(info, advance, x.value, y.value, height), upright, fontname))
+    return chars
+
+
+def _advance(c, text_page, index: int, info: tuple, code: int) -> float:
+    """A character's advance width per point of font size: its font's width for it, or (a character the
+    font has no code for) the width of pdfium's loose box."""
+    width = ctypes.c_float()
+    if c.FPDFFont_GetGlyphWidth(info[0], code, 1.0, width):
+        return width.value
+    rect = c.FS_RECTF()
+    c.FPDFText_GetLooseCharBox(text_page, index, rect)
+    a, size = info[8][0], info[7]
+    return (rect.right - rect.left) / (a * size) if a and size else 0.0
+
+
+def _turned_box(info: tuple, advance: float, ox: float, oy: float, height: float) -> tuple:
+    """(x0, top, x1, bottom) of a character whose matrix turns or mirrors it: pdfminer's box in text space,
+    (0, descent) to (advance, descent + 1) in units of the font size, through the matrix, at its origin."""
+    size, (a, b, cc, d), descent = info[7], info[8], info[9]
+    adv, low, top = advance * size, descent * size, (descent + 1.0) * size
+    xs = (cc * low, a * adv + cc * low, cc * top, a * adv + cc * top)
+    ys = (d * low, b * adv + d * low, d * top, b * adv + d * top)
+    return ox + min(xs), height - oy - max(ys), ox + max(xs), height - oy - min(ys)
+
+
+def _object_info(c, text_page, index: int, obj) -> tuple:
+    """What the characters of the text object of character ``index`` share: (font, its address, pdfminer's
+    name for it, upright, the top's and the bottom's offsets above the baseline when the text is upright
+    and unturned (else None), the advance's scale, the font size as set, the matrix from text space to the
+    page, the descent per unit of size)."""
+    font = c.FPDFTextObj_GetFont(ctypes.cast(obj, c.FPDF_PAGEOBJECT))
+    name = ""
+    buffer = ctypes.create_string_buffer(256)
+    if font:
+        length = c.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
+        if 0 < length <= len(buffer):
+            name = buffer.raw[: length - 1].decode("utf-8", "replace")
+    size = c.FPDFText_GetFontSize(text_page, index) or 1.0
+    m = c.FS_MATRIX()
+    if not c.FPDFText_GetMatrix(text_page, index, m):
+        m.a, m.b, m.c, m.d = 1.0, 0.0, 0.0, 1.0
+    standard = _STANDARD.get(name)
+    if standard is not None:
+        descent = _FAMILIES[standard.split("-")[0]] / 1000
+        name = standard
+    else:
+        value = ctypes.c_float()
+        descent = -abs(value.value) if font and c.FPDFFont_GetDescent(font, 1.0, value) else 0.0
+    upright = m.a * m.d > 0 and m.b * m.c <= 0  # pdfminer's test
+    simple = m.b == 0 and m.c == 0 and m.a > 0 and m.d > 0
+    top_off = m.d * (descent + 1.0) * size if simple else None
+    bottom_off = m.d * descent * size
+    font_key = ctypes.cast(font, ctypes.c_void_p).value
+    matrix = (m.a, m.b, m.c, m.d)
+    return font, font_key, name, upright, top_off, bottom_off, m.a * size, size, matrix, descent
+
+
+# --------------------------------------------------------------------------- words, as pdfplumber makes them
+
+
+def _words(chars: list[Char], page: int) -> list[Word]:
+    """pdfplumber's ``extract_words`` (default tolerances, split on spaces, grouped by font) on ``chars``."""
+    words: list[Word] = []
+    for (upright, fontname), run in groupby(chars, key=itemgetter(5, 6)):
+        for line in _lines(list(run), upright):
+            for group in _split(line, upright):
+                texts, x0s, tops, x1s, bottoms = list(zip(*group, strict=True))[:5]
+                word = make_word("".join(texts), page, min(x0s), min(tops), max(x1s), max(bottoms), fontname)
+                if word is not None:
+                    words.append(word)
+    return words
+
+
+def _lines(run: list[Char], upright: bool) -> list[list[Char]]:
+    """Cluster a run into lines: by top (upright text) or x0 (turned text), each value joining the cluster
+    of the value just below it when within the tolerance; characters sorted along the line."""
+    key = 2 if upright else 1
+    values = sorted({ch[key] for ch in run})
+    cluster: dict[float, int] = {}
+    number, last = 0, None
+    for value in values:
+        if last is not None and value > last + (Y_TOLERANCE if upright else X_TOLERANCE):
+            number += 1
+        cluster[value] = number
+        last = value
+    ordered = sorted(run, key=lambda ch: cluster[ch[key]])
+    lines = [list(group) for _, group in groupby(ordered, key=lambda ch: cluster[ch[key]])]
+    along = (lambda ch: ch[1]) if upright else (lambda ch: (ch[2], ch[4]))
+    return [sorted(line, key=along) for line in lines]
+
+
+def _split(line: list[Char], upright: bool) -> list[list[Char]]:
+    """Break a line into words: at a space, a step back, a gap over the tolerance, or another line."""
+    words: list[list[Char]] = []
+    current: list[Char] = []
+    for ch in line:
+        if ch[0].isspace():
+            if current:
+                words.append(current)
+            current = []
+            continue
+        if current:
+            prev = current[-1]
+            if upright:
+                new = ch[1] < prev[1] or ch[1] > prev[3] + X_TOLERANCE or abs(ch[2] - prev[2]) > Y_TOLERANCE
+            else:  # top to bottom: the tolerances swap
+                new = ch[2] < prev[2] or ch[2] > prev[4] + Y_TOLERANCE or abs(ch[1] - prev[1]) > X_TOLERANCE
+            if new:
+                words.append(current)
+                current = []
+        current.append(ch)
+    if current:
+        words.append(current)
+    return words

@@ -1,0 +1,194 @@
+"""The fast reader (pdfium, ``imrdesk/extract/pdfium_text.py``) against the reference reader (pdfplumber).
+
+Every shared letter gives the same record either way; what the fast reader cannot vouch for is read by the
+reference reader (a PDF pdfium refuses, a page without text, a record that looks wrong), and so is a letter
+whose worker died in the fast reader. Real PDFs, real worker processes, no mocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import zlib
+from pathlib import Path
+
+import pytest
+from hostile import pdf_with_streams, text_page
+from pdfgen import FIXTURES, text_letter_pdf
+
+from imrdesk.extract import extract, extract_with_reader
+from imrdesk.extract.document import Document, load_pdf
+from imrdesk.extract.pdfium_text import load_pdf_fast
+from imrdesk.services.extract_worker import FAULT_ENV
+from imrdesk.services.importing import import_paths
+from imrdesk.services.reader_pool import Job, ReaderPool
+from imrdesk.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+# pdfium and pdfminer place a line's characters differently by up to 0.24 pt where the letter sets a word
+# spacing (on ~1.5% of words; the text, fonts and every other coordinate agree to 0.001 pt). A quarter of
+# a point is a twentieth of a character's width at 12 pt: the highlight lands on the same word.
+BOX_TOLERANCE = 0.25
+
+
+@pytest.fixture(scope="module")
+def shared_letters(corpus_pdfs) -> list[Path]:
+    """Every letter PDF the tests share: the corpus, tests/fixtures/pdf and the bundled samples, each once."""
+    seen: set[str] = set()
+    letters = []
+    for path in [
+        *corpus_pdfs,
+        *sorted((FIXTURES / "pdf").glob("*.pdf")),
+        *sorted(REPO.glob("resources/samples/*.pdf")),
+    ]:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if sha not in seen:
+            seen.add(sha)
+            letters.append(path)
+    return letters
+
+
+def assert_same(fast, reference, where: str = "") -> None:
+    """Equal JSON, except that boxes agree within BOX_TOLERANCE (same count, same order)."""
+    if where.endswith(".boxes"):
+        assert len(fast) == len(reference), where
+        for a, b in zip(fast, reference, strict=True):
+            assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= BOX_TOLERANCE, (where, a, b)
+    elif isinstance(fast, dict) and isinstance(reference, dict):
+        assert list(fast) == list(reference), where
+        for key in fast:
+            assert_same(fast[key], reference[key], f"{where}.{key}")
+    elif isinstance(fast, list) and isinstance(reference, list):
+        assert len(fast) == len(reference), where
+        for i, (a, b) in enumerate(zip(fast, reference, strict=True)):
+            assert_same(a, b, f"{where}[{i}]")
+    else:
+        assert json.dumps(fast) == json.dumps(reference), where
+
+
+def words(doc: Document) -> list[tuple]:
+    return [(w.text, w.page, w.bold, line.para_break) for line in doc.lines for w in line.words] + [
+        ("running", w.text, w.page) for line in doc.running for w in line.words
+    ]
+
+
+def test_every_shared_letter_gives_the_same_record_either_way(shared_letters):
+    """The records of all shared letters: values, pages, findings, confidences identical; boxes within
+    BOX_TOLERANCE. A letter with a page without text is read by the reference reader (the one today:
+    CM16-0232543's blank last page), every other one by the fast reader."""
+    assert len(shared_letters) >= 65
+    by_reference = []
+    for path in shared_letters:
+        data = path.read_bytes()
+        fast, used = extract_with_reader(data, name=path.name, reader="fast", ocr=False)
+        assert_same(fast, extract(data, name=path.name, reader="reference", ocr=False), path.name)
+        if used != "fast":
+            by_reference.append(path.name)
+    assert len(by_reference) <= 2, by_reference
+
+
+def test_the_words_are_pdfplumbers(shared_letters):
+    """Below the record: the same words (text, page, bold), lines, paragraph breaks and running lines, the
+    boxes within BOX_TOLERANCE — on the fixture letters and on letters typeset with the standard fonts."""
+    letters = [p.read_bytes() for p in sorted((FIXTURES / "pdf").glob("*.pdf"))]
+    for text in sorted((FIXTURES / "layouts").glob("*.txt")):
+        letters.append(text_letter_pdf(text.read_text(), footer="Page {n} of 4"))
+    for data in letters:
+        fast, reference = load_pdf_fast(data), load_pdf(data)
+        assert fast.page_sizes == reference.page_sizes
+        assert words(fast) == words(reference)
+        pairs = zip(
+            [w for line in fast.lines for w in line.words],
+            [w for line in reference.lines for w in line.words],
+            strict=True,
+        )
+        for a, b in pairs:
+            assert max(abs(x - y) for x, y in zip(a.box, b.box, strict=True)) <= BOX_TOLERANCE, (a, b)
+
+
+# ------------------------------------------------------------------------------ falling back
+
+
+def test_a_pdf_pdfium_refuses_is_read_by_pdfplumber(shared_letters):
+    """A real letter behind 2,000 bytes of blanks: pdfium looks for the PDF header in the first 1,024 bytes
+    only and refuses it; pdfplumber reads it, and the record is the letter's."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    letter = shared_letters[0].read_bytes()
+    copy = io.BytesIO()
+    pdfium.PdfDocument(letter, password="").save(copy, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+    data = b" " * 2000 + copy.getvalue()
+    with pytest.raises(Exception, match="pdfium cannot open it"):
+        load_pdf_fast(data)
+    record, used = extract_with_reader(data, name="late-header.pdf", reader="fast", ocr=False)
+    assert used == "reference" and record["error"] is None
+    original = extract(letter, name="late-header.pdf", reader="reference", ocr=False)
+    assert_same({**record, "sha256": None}, {**original, "sha256": None})
+
+
+def test_a_pdf_without_text_or_not_a_letter_is_read_by_pdfplumber():
+    """No text at all: the reference reader reads it before it is called a scan; a PDF the fast reading
+    finds is not an IMR letter: the reference reader reads it too, and says so itself."""
+    blank = pdf_with_streams([zlib.compress(b"")])
+    record, used = extract_with_reader(blank, name="blank.pdf", reader="fast", ocr=False)
+    assert used == "reference" and record["error"]["code"] == "no_text_layer"
+    other = pdf_with_streams([text_page(["Minutes of the parish council", "Present: everyone"])])
+    record, used = extract_with_reader(other, name="minutes.pdf", reader="fast", ocr=False)
+    assert used == "reference" and record["error"]["code"] == "not_imr"
+
+
+def test_a_worker_dying_in_the_fast_reader_is_read_again_by_the_reference_reader(tmp_path, monkeypatch):
+    """A worker that dies in the fast reader (a real segmentation fault, as a fault inside pdfium would
+    be) costs that reading only: the letter is read again with the reference reader in a fresh worker and
+    imported. A letter that kills the reference reader too is recorded as crashed, as before."""
+    letters = sorted((FIXTURES / "pdf").glob("*.pdf"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(letters[0], folder / "pdfium-dies.pdf")
+    shutil.copyfile(letters[1], folder / "always-dies.pdf")
+    shutil.copyfile(letters[2], folder / "fine.pdf")
+    monkeypatch.setenv(FAULT_ENV, "crash_fast:pdfium-dies.pdf;crash:always-dies.pdf")
+    summary = import_paths(tmp_path / "i.db", [folder], workers=1, timeout=60)
+    failed = {Path(path).name: (code, message) for path, code, message in summary["failed"]}
+    assert summary["imported"] == 2 and set(failed) == {"always-dies.pdf"}
+    assert failed["always-dies.pdf"][0] == "crashed" and "SIGSEGV" in failed["always-dies.pdf"][1]
+    with Store(tmp_path / "i.db") as store:
+        rows = {row["file_name"]: row for row in store.list_documents()}
+    assert rows["pdfium-dies.pdf"]["status"] == "new" and rows["pdfium-dies.pdf"]["items"] > 0
+    assert rows["pdfium-dies.pdf"]["case_number"] == letters[0].stem
+
+
+class _Outcomes:
+    def __init__(self) -> None:
+        self.records: dict[str, dict] = {}
+        self.failures: dict[str, str] = {}
+
+    def record(self, job: Job, record: dict) -> None:
+        self.records[job.name] = record
+
+    def failed(self, job: Job, code: str, message: str) -> None:
+        self.failures[job.name] = code
+
+
+def test_the_pool_reads_again_only_what_died_in_the_fast_reader(monkeypatch):
+    """The same through the pool itself, counting: one letter dies in the fast reader and is read again
+    (its record the reference reading's), one is read by the fast reader, and one asked of the reference
+    reader from the start dies there and is not read again."""
+    letter = sorted((FIXTURES / "pdf").glob("*.pdf"))[0].read_bytes()
+    sha = hashlib.sha256(letter).hexdigest()
+    jobs = [
+        Job("dies.pdf", "dies.pdf", letter, "1" + sha[1:], ocr=False),
+        Job("fine.pdf", "fine.pdf", letter, "2" + sha[1:], ocr=False),
+        Job("reference.pdf", "reference.pdf", letter, "3" + sha[1:], ocr=False, reader="reference"),
+    ]
+    monkeypatch.setenv(FAULT_ENV, "crash_fast:dies.pdf;crash:reference.pdf")
+    outcomes = _Outcomes()
+    pool = ReaderPool(outcomes, workers=1, timeout=60)
+    pool.run(jobs, lambda job: job)
+    assert pool.reread == 1 and outcomes.failures == {"reference.pdf": "crashed"}
+    reference = extract(letter, name="dies.pdf", reader="reference", ocr=False)
+    assert outcomes.records["dies.pdf"] == {**reference, "sha256": jobs[0].sha}
+    assert_same(outcomes.records["fine.pdf"], {**reference, "file": "fine.pdf", "sha256": jobs[1].sha})
