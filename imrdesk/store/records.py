@@ -16,6 +16,7 @@ from ..record import META_KEYS, get_path, letter_values, low_confidence_paths, s
 from ..record.registry import CITATION_COLUMNS, CITATION_KEYS, ITEM_LISTS, ITEM_TEXT, PARTIES
 from ..record.review import CONFIRMED, CORRECTED, confirmed_paths, corrected_paths, decision_counts
 from ..record.types import Record
+from .facts import corrected, specialty, write_item_facts
 from .search import search_text
 
 PROVENANCE_KEYS = ("page", "boxes", "confidence", "spans")
@@ -119,14 +120,15 @@ def categories(rec: Record) -> str | None:
 
 
 def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
-    """Recompute a letter's derived columns and searchable text from its effective record."""
+    """Recompute a letter's derived columns, item facts and searchable text from its effective record."""
     rec = load(conn, [doc_id])[doc_id]
     items = rec.get("items") or []
     upheld, overturned = decision_counts(rec)
+    cats = write_item_facts(conn, doc_id, rec)
     conn.execute(
         "UPDATE documents SET case_number = ?, decision_date = ?, n_items = ?, n_upheld = ?, "
         "n_overturned = ?, n_low = ?, n_fields = (SELECT count(*) FROM fields WHERE doc_id = ?), "
-        "n_corrected = ?, n_confirmed = ?, categories = ? WHERE id = ?",
+        "n_corrected = ?, n_confirmed = ?, categories = ?, specialty = ?, corrected = ? WHERE id = ?",
         (
             rec.get("case_number"),
             rec.get("decision_date"),
@@ -137,7 +139,9 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
             doc_id,
             len(corrected_paths(rec)),
             len(confirmed_paths(rec)),
-            categories(rec),
+            dumps(sorted(set(cats))) if cats else None,
+            specialty(rec),
+            corrected(rec),
             doc_id,
         ),
     )
@@ -347,6 +351,26 @@ def backfill(conn: sqlite3.Connection, version: int) -> None:
                 "UPDATE documents SET categories = ? WHERE id = ?",
                 [(categories(rec), doc_id) for doc_id, rec in chunk.items()],
             )
+    elif version == 5:
+        backfill_facts(conn)
+
+
+def backfill_facts(conn: sqlite3.Connection) -> None:
+    """Schema 5's derived facts of the letters already stored: every letter's item facts and reviewer
+    specialty (items only: no provenance, no rules), and the changed values of the letters with a reviewer's
+    value (those need the provenance)."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+    for start in range(0, len(ids), CHUNK):
+        for doc_id, rec in load(conn, ids[start : start + CHUNK], provenance=False, check=False).items():
+            write_item_facts(conn, doc_id, rec)
+            conn.execute("UPDATE documents SET specialty = ? WHERE id = ?", (specialty(rec), doc_id))
+    ids = [r[0] for r in conn.execute("SELECT DISTINCT doc_id FROM corrections ORDER BY doc_id")]
+    for start in range(0, len(ids), CHUNK):
+        chunk = load(conn, ids[start : start + CHUNK], check=False)
+        conn.executemany(
+            "UPDATE documents SET corrected = ? WHERE id = ?",
+            [(corrected(rec), doc_id) for doc_id, rec in chunk.items()],
+        )
 
 
 def backfill_findings(conn: sqlite3.Connection) -> None:

@@ -8,7 +8,10 @@
    (``views.py``, recreated whenever the field registry changes them);
 4. ``documents.ocr`` (how a scanned letter was read by OCR: the record's ``ocr`` key, kept with the letter's
    identity instead of among its correctable values) and ``documents.categories`` (derived: the treatment
-   categories of the letter's items, for the list's filter).
+   categories of the letter's items, for the list's filter);
+5. ``item_facts`` (derived: each item's decision, treatment category, normalised treatment name and the
+   guideline families MAXIMUS cited), ``documents.specialty`` and ``documents.corrected`` (derived: the
+   reviewer's first specialty, the paths of changed values), so figures and exports are SQL (``facts.py``).
 
 :func:`migrate` brings any older file up to :data:`SCHEMA_VERSION` in one transaction; the store's module doc
 describes each table.
@@ -23,7 +26,7 @@ from ..record.registry import ITEM_LISTS, ITEM_TEXT
 from .errors import StoreError
 from .views import ensure_views
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def create_v1(db) -> None:
@@ -239,11 +242,26 @@ def create_v4(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM fields WHERE path LIKE 'ocr.%'")
 
 
+def create_v5(conn: sqlite3.Connection) -> None:
+    """Schema 5: the facts figures count, derived from each letter's effective record (``facts.py``)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    for column in ("specialty", "corrected"):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
+    # WITHOUT ROWID: a letter's items sit together in the primary key's order, which is how they are read
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS item_facts (doc_id INTEGER NOT NULL REFERENCES documents(id), "
+        "idx INTEGER NOT NULL, decision TEXT, category TEXT NOT NULL, treatment TEXT NOT NULL, "
+        "families TEXT NOT NULL, PRIMARY KEY (doc_id, idx)) WITHOUT ROWID"
+    )
+
+
 def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], None]) -> None:
     """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill(version)``
     recomputes what that version derives for the letters already stored (the store's, since it needs the
     record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones; 4, the
-    treatment categories of every letter."""
+    treatment categories of every letter; 5, the item facts and specialty of every letter and the changed
+    values of corrected ones."""
     version = check_version(conn, name)  # again inside the transaction: another process may have won
     if version < SCHEMA_VERSION:
         if version == 0:
@@ -259,5 +277,9 @@ def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], N
             create_v4(conn)
             if version:
                 backfill(4)
+        if version < 5:
+            create_v5(conn)
+            if version:
+                backfill(5)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     ensure_views(conn)

@@ -222,7 +222,7 @@ class Store:
     def delete_document(self, doc_id: int) -> None:
         with self.transaction():
             self._require(doc_id)
-            for table in ("citations", "items", "fields", "provenance"):
+            for table in ("citations", "items", "item_facts", "fields", "provenance"):
                 self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
             for table in ("corrections", "dismissals", "findings", "audit", "notes", "doc_text", "files"):
                 self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
