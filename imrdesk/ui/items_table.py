@@ -88,7 +88,7 @@ def _fill_cell(cell: QTableWidgetItem, record: dict, row: int, item: dict, key: 
         color = {"Upheld": "#9a3412", "Overturned": "#15803d"}.get(value, "#334155")
         cell.setForeground(QBrush(qcolor(color)))
     cell.setText(text or "—")
-    cell.setBackground(QBrush(qcolor("#ffeccc")) if needs_check(record, path) else QBrush())
+    cell.setBackground(QBrush(qcolor("#ffeccc", text=False)) if needs_check(record, path) else QBrush())
     conf = confidence(record, path)
     doubts = findings_at(record, path)
     if doubts:

@@ -51,37 +51,51 @@ def saved_choice(settings: QSettings | None = None) -> str:
     return value if value in dict(THEMES) else "system"
 
 
-def _dark_rgb(r: int, g: int, b: int) -> tuple[int, int, int]:
+TEXT_LIGHTNESS = 0.7  # text drawn on the dark ground is at least this light (an accent keeps its hue)
+
+
+def _dark_rgb(r: int, g: int, b: int, *, text: bool = False) -> tuple[int, int, int]:
     h, light, s = colorsys.rgb_to_hls(r / 255, g / 255, b / 255)
     # lightness turned round into 0.11 (paper) .. 0.91 (ink): never pure black or white, which glare
     light = 0.11 + (1.0 - light) * 0.80
+    if text:  # a mid-tone accent (link blue, warning red) would sit too close to the dark ground
+        light = max(light, TEXT_LIGHTNESS)
     s = s * 0.85 if light < 0.3 else s  # deep, saturated backgrounds look garish: calm them a little
     return tuple(round(v * 255) for v in colorsys.hls_to_rgb(h, light, s))  # type: ignore[return-value]
 
 
-def tone(color: str, dark: bool | None = None) -> str:
-    """A ``#rrggbb`` colour of the light theme as the theme in force (or ``dark``) shows it."""
+def tone(color: str, dark: bool | None = None, *, text: bool = False) -> str:
+    """A ``#rrggbb`` colour of the light theme as the theme in force (or ``dark``) shows it; ``text``: a
+    colour text is drawn in (kept light enough to read on the dark ground)."""
     if not (_dark if dark is None else dark):
         return color
     c = QColor(color)
     if not c.isValid():
         return color
-    return "#{:02x}{:02x}{:02x}".format(*_dark_rgb(c.red(), c.green(), c.blue()))
+    return "#{:02x}{:02x}{:02x}".format(*_dark_rgb(c.red(), c.green(), c.blue(), text=text))
 
 
-def qcolor(color: str, alpha: int = 255) -> QColor:
-    c = QColor(tone(color))
+def qcolor(color: str, alpha: int = 255, *, text: bool = True) -> QColor:
+    """A light-theme colour as the theme in force draws it; most colours in code are text (``text=False``
+    for a background)."""
+    c = QColor(tone(color, text=text))
     c.setAlpha(alpha)
     return c
 
 
-_HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
 _RGBA = re.compile(r"rgba\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,")
 
 
+# one pass over every hex colour, knowing whether it is a text colour (``color:``, not ``background-color:``)
+_ANY_HEX = re.compile(r"((?<![-\w])color\s*:\s*)?(#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b)")
+
+
 def dark_stylesheet(text: str) -> str:
-    """The stylesheet with every colour toned dark (hex and the rgb part of rgba)."""
-    text = _HEX.sub(lambda m: tone(QColor(m.group(0)).name(), dark=True), text)
+    """The stylesheet with every colour toned dark (hex and the rgb part of rgba); a text colour
+    (``color:``) kept light enough to read."""
+    text = _ANY_HEX.sub(
+        lambda m: (m.group(1) or "") + tone(QColor(m.group(2)).name(), dark=True, text=bool(m.group(1))), text
+    )
     return _RGBA.sub(lambda m: "rgba({}, {}, {},".format(*_dark_rgb(*(int(v) for v in m.groups()))), text)
 
 
