@@ -12,8 +12,8 @@ half-made database behind.
    it trips on a damaged page, the rows after it are read in rowid ranges: forwards, backwards, and the
    unreadable middle bisected, so a bad page costs the rows on it and no more. Rows whose letter (or item)
    was lost are left out, counted: they have nothing to belong to.
-3. What is derived — the full-text index, the findings, the derived columns of ``documents`` — is not
-   copied but rebuilt from the rows recovered (:func:`~imrdesk.store.records.refresh`), so it matches them.
+3. What is derived — the full-text index, the findings, the item facts, the derived columns of
+   ``documents`` — is not copied but rebuilt from the rows recovered (:func:`~imrdesk.store.records.refresh`), so it matches them.
 4. The report: per table, rows recovered, rows lost (counted through an intact index of the damaged table;
    None when no count could be read), rows left out; the letters that lost extracted values (each gets a note
    saying so: extracting it again from its original file restores them) or their original file.
@@ -35,20 +35,22 @@ from .errors import StoreError
 from .records import loads, refresh
 from .schema import SCHEMA_VERSION, user_version
 
-# The tables holding what was stored, parents first, each with the columns that point at a parent row.
-# ``findings`` and ``doc_text`` (with its full-text index) are derived: rebuilt, never copied.
-COPIED: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("documents", ()),
-    ("files", (("doc_id", "documents"),)),
-    ("fields", (("doc_id", "documents"),)),
-    ("items", (("doc_id", "documents"),)),
-    ("citations", (("doc_id", "documents"), ("item_id", "items"))),
-    ("provenance", (("doc_id", "documents"),)),
-    ("corrections", (("doc_id", "documents"),)),
-    ("dismissals", (("doc_id", "documents"),)),
-    ("audit", (("doc_id", "documents"),)),
-    ("notes", (("doc_id", "documents"),)),
+# The tables holding what was stored, parents first (a table the store adds later is copied after them).
+# Derived tables are rebuilt from these, never copied: the findings, the searchable text (with its full-text
+# index and that index's own tables) and the facts figures count.
+COPIED = (
+    "documents",
+    "files",
+    "fields",
+    "items",
+    "citations",
+    "provenance",
+    "corrections",
+    "dismissals",
+    "audit",
+    "notes",
 )
+DERIVED = ("findings", "doc_text", "item_facts")
 ROWID_MIN, ROWID_MAX = -(2**63), 2**63 - 1
 # Failed range reads allowed per table. One damaged leaf costs a few; a damaged interior page hides a whole
 # subtree, whose key range is bisected only this far (good pages wedged between two bad ones beyond it are
@@ -180,6 +182,7 @@ def recover(
         _create(part, report.source_version)
         _copy(src, part, report, progress, cancelled or (lambda: False))
         _rebuild(part, report, progress, cancelled or (lambda: False))
+        _sync(part)
         for suffix in ("-wal", "-shm", "-journal"):  # a replaced file's log would be replayed onto this one
             Path(f"{dest}{suffix}").unlink(missing_ok=True)
         os.replace(part, dest)
@@ -238,9 +241,29 @@ def _create(part: Path, version: int) -> None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to the new file. No sync at each commit: until it is complete, the file is a temporary
+    one that a crash leaves to be made again; it is synced once, before it is moved into place."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = OFF")
     return conn
+
+
+def _sync(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _tables(dst: sqlite3.Connection) -> list[str]:
+    """The tables to copy: :data:`COPIED`, then any other the store made that is not derived (nor a
+    full-text index's own table)."""
+    names = [r[0] for r in dst.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+    others = [
+        n
+        for n in names
+        if n not in COPIED and n not in DERIVED and not n.startswith(("sqlite_", "doc_text_fts"))
+    ]
+    return [*COPIED, *others]
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -256,14 +279,16 @@ def _copy(
         kept: dict[str, set[int]] = {}  # ids recovered, by table (what children may point at)
         stored: dict[int, tuple] = {}  # a letter's n_fields, n_items as stored
         dst.execute("BEGIN")
-        for done, (table, parents) in enumerate(COPIED):
+        tables = _tables(dst)
+        referenced = {r[2] for t in tables for r in dst.execute(f"PRAGMA foreign_key_list([{t}])")}
+        for done, table in enumerate(tables):
             if progress is not None:
-                progress(table, done, len(COPIED))
+                progress(table, done, len(tables))
             result = TableRecovery(table)
             report.tables.append(result)
             if table in present:  # (an older schema may not have it)
-                _copy_table(src, dst, table, parents, kept, result, report, cancelled)
-            if table in ("documents", "items"):
+                _copy_table(src, dst, table, kept, result, report, cancelled)
+            if table in referenced:
                 kept[table] = {r[0] for r in dst.execute(f"SELECT rowid FROM [{table}]")}
             if table == "documents":
                 stored = {r[0]: r[1:] for r in dst.execute("SELECT id, n_fields, n_items FROM documents")}
@@ -279,14 +304,18 @@ def _copy_table(
     src: sqlite3.Connection,
     dst: sqlite3.Connection,
     table: str,
-    parents: tuple[tuple[str, str], ...],
     kept: dict[str, set[int]],
     result: TableRecovery,
     report: Recovery,
     cancelled,
 ) -> None:
     names = [c for c in _columns(src, table) if c in set(_columns(dst, table))]
-    refs = [(names.index(col), parent) for col, parent in parents if col in names]
+    # the columns that point at a parent row (every parent is copied first, its rowids kept)
+    refs = [
+        (names.index(r[3]), r[2])
+        for r in dst.execute(f"PRAGMA foreign_key_list([{table}])")
+        if r[3] in names and r[2] in kept
+    ]
     expected = _count(src, table)
     insert = (
         f"INSERT OR IGNORE INTO [{table}] (rowid, {', '.join(f'[{c}]' for c in names)}) "
