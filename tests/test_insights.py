@@ -336,7 +336,9 @@ def test_report_is_self_contained_with_every_chart(corrected, tmp_path, capsys):
     ins = insights.compute(corrected)
     for label in ins["by_category"].column("category"):
         assert f">{label.replace('&', '&amp;')}</td>" in text
-    assert "State of the review" in text and "values corrected and " in text and "confirmed by reviewers" in text
+    assert (
+        "State of the review" in text and "values corrected and " in text and "confirmed by reviewers" in text
+    )
     assert "Wrote the report" in capsys.readouterr().err
 
     filtered = tmp_path / "reviewed.html"
@@ -363,19 +365,18 @@ def test_report_without_the_charting_libraries_is_a_message(corrected, tmp_path,
     assert "charts cannot be drawn" in err and "Traceback" not in err
 
 
-def test_letter_text_with_dollar_signs_draws_as_written():
+def test_letter_text_with_dollar_signs_draws_as_written(corpus_store):
     """A treatment's "$" would start matplotlib's math text; an unbalanced one made the chart raise."""
     from imrdesk.services import charts
-    from imrdesk.services.insights import compute_records
 
-    rec = {
-        "id": 1,
-        "review_status": "new",
-        "decision_date": "2017-01-01",
-        "error": None,
-        "reviewer": {"specialties": ["Pain $\\frac{$ Medicine"]},  # an unbalanced math expression
-        "items": [{"treatment": "Lidoderm $5 patch \\frac{ $$", "decision": "Upheld", "maximus_sources": ["MTUS"]}],
-    }
-    ins = compute_records([rec])
+    store = corpus_store
+    doc_id = store.document_ids()[0]
+    store.set_value(
+        doc_id, "reviewer.specialties", ["Pain $\\frac{$ Medicine"]
+    )  # an unbalanced math expression
+    store.set_value(doc_id, "items[0].treatment", "Lidoderm $5 patch \\frac{ $$")
+    store.set_value(doc_id, "items[0].disputed_portion", None)
+    ins = insights.compute(store, top=0)
+    assert "Pain $\\frac{$ Medicine" in ins["by_specialty"].column("specialty")
     for name in charts.CHARTS:
         assert charts.png_bytes(charts.figure(ins, name))[:4] == b"\x89PNG"

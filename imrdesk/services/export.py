@@ -1,5 +1,10 @@
 """Dataset export: JSON (contract records), CSV and Excel (one row per disputed item). Corrections applied.
 
+CSV and Excel stream the letters' effective values straight from the tables (``store.dataset.letters``, a
+chunk at a time; open findings and changed values from their derived rows), never rebuilding records. JSON
+carries the whole contract record (provenance, the rules' findings and lowered confidences), so it is still
+written from records, read a chunk at a time (``store.records``).
+
 Spreadsheet cells that a spreadsheet program would run as a formula (text starting with ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) are neutralised by a leading apostrophe.
 """
@@ -13,12 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..record import corrected_paths
 from ..record.registry import DATE_FIELDS, EXPORT_ITEM_COLUMNS, EXPORT_LETTER_COLUMNS
 from .files import atomic_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
+    from ..store.dataset import DatasetLetter
 
 FORMATS = ("csv", "json", "xlsx")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -56,7 +61,8 @@ def neutralise(value):
     return value
 
 
-def _cell(value):
+def cell(value):
+    """A value as a CSV cell: a list joined with "; ", a dict as JSON, formula-looking text neutralised."""
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):
@@ -64,32 +70,32 @@ def _cell(value):
     return neutralise(value)
 
 
-def _get(record: dict, path: str):
-    node = record
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def item_rows(record: dict) -> Iterator[dict]:
+def item_rows(letter: DatasetLetter) -> Iterator[dict]:
     """Rows of the CSV/Excel dataset for one letter: one per disputed item, the letter's fields repeated
     (a letter without items, e.g. a failed one, gives one row with empty item columns)."""
-    base = {}
+    meta = {
+        "id": letter.id,
+        "file": letter.file,
+        "format": letter.format,
+        "review_status": letter.status,
+        "pages": letter.pages,
+        "sha256": letter.sha256,
+    }
+    failed = bool(letter.error_code)  # a record has an error only when it has a code
+    base: dict = {}
     for column, path in LETTER_COLUMNS:
         if column == "error_code":
-            base[column] = (record.get("error") or {}).get("code")
+            base[column] = letter.error_code if failed else None
         elif column == "error_message":
-            base[column] = (record.get("error") or {}).get("message")
+            base[column] = letter.error_message if failed else None
+        elif path in meta:
+            base[column] = meta[path]
         else:
-            base[column] = _get(record, path)
-    corrected = corrected_paths(record)
+            base[column] = letter.values.get(path)
+    corrected = letter.corrected
     letter_corrected = [p for p in corrected if not p.startswith("items[")]
-    findings = [f for f in record.get("findings") or [] if isinstance(f, dict)]
-    letter_findings = [f["message"] for f in findings if not str(f.get("path")).startswith("items[")]
-    items = record.get("items") or []
-    if not items:
+    letter_findings = [m for p, m in letter.findings if not str(p).startswith("items[")]
+    if not letter.items:
         yield {
             **base,
             **{c: None for c in ITEM_COLUMNS},
@@ -97,16 +103,14 @@ def item_rows(record: dict) -> Iterator[dict]:
             "open_findings": letter_findings,
         }
         return
-    for idx, item in enumerate(items):
+    for idx, item in enumerate(letter.items):
         row = dict(base)
         row["item_index"] = idx
         for column in ITEM_COLUMNS[1:]:
             row[column] = item.get(column)
         prefix = f"items[{idx}]."
         row["corrected_fields"] = letter_corrected + [p for p in corrected if p.startswith(prefix)]
-        row["open_findings"] = letter_findings + [
-            f["message"] for f in findings if str(f.get("path")).startswith(prefix)
-        ]
+        row["open_findings"] = letter_findings + [m for p, m in letter.findings if str(p).startswith(prefix)]
         yield row
 
 
@@ -142,9 +146,9 @@ def _csv(store: Store, path: Path, ids: list[int]) -> int:
     with atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(ROW_COLUMNS)
-        for rec in store.records(ids):
-            for row in item_rows(rec):
-                out.writerow(["" if row[c] is None else _cell(row[c]) for c in ROW_COLUMNS])
+        for letter in store.dataset.letters(ids):
+            for row in item_rows(letter):
+                out.writerow(["" if row[c] is None else cell(row[c]) for c in ROW_COLUMNS])
                 n += 1
     return n
 
@@ -164,7 +168,7 @@ LONG_TEXT = {
 FAILED_COLUMNS = ("doc_id", "file", "error_code", "error_message", "sha256")
 
 
-def _xlsx_cell(sheet, column: str, value):
+def xlsx_cell(sheet, column: str, value):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -192,7 +196,7 @@ def _xlsx_cell(sheet, column: str, value):
     return WriteOnlyCell(sheet, value=value)
 
 
-def _sheet(wb, title: str, columns) -> object:
+def new_sheet(wb, title: str, columns) -> object:
     from openpyxl.utils import get_column_letter
 
     sheet = wb.create_sheet(title)
@@ -208,42 +212,37 @@ def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    items = _sheet(wb, "items", ROW_COLUMNS)
-    items.append([_xlsx_cell(items, "", c) for c in ROW_COLUMNS])
-    failed = _sheet(wb, "failed", FAILED_COLUMNS)
-    failed.append([_xlsx_cell(failed, "", c) for c in FAILED_COLUMNS])
+    items = new_sheet(wb, "items", ROW_COLUMNS)
+    items.append([xlsx_cell(items, "", c) for c in ROW_COLUMNS])
+    failed = new_sheet(wb, "failed", FAILED_COLUMNS)
+    failed.append([xlsx_cell(failed, "", c) for c in FAILED_COLUMNS])
     n = n_failed = 0
-    for rec in store.records(ids):
-        if rec.get("error"):  # nothing to analyse: on the failed sheet, with the reason
-            err = rec["error"]
-            failed.append(
-                [
-                    _xlsx_cell(failed, c, v)
-                    for c, v in zip(
-                        FAILED_COLUMNS,
-                        (
-                            rec.get("id"),
-                            rec.get("file"),
-                            err.get("code"),
-                            err.get("message"),
-                            rec.get("sha256"),
-                        ),
-                        strict=True,
-                    )
-                ]
-            )
+    for letter in store.dataset.letters(ids):
+        if letter.error_code:  # nothing to analyse: on the failed sheet, with the reason
+            values = (letter.id, letter.file, letter.error_code, letter.error_message, letter.sha256)
+            failed.append([xlsx_cell(failed, c, v) for c, v in zip(FAILED_COLUMNS, values, strict=True)])
             n_failed += 1
             continue
-        for row in item_rows(rec):
-            items.append([_xlsx_cell(items, c, row[c]) for c in ROW_COLUMNS])
+        for row in item_rows(letter):
+            items.append([xlsx_cell(items, c, row[c]) for c in ROW_COLUMNS])
             n += 1
     items.auto_filter.ref = f"A1:{get_column_letter(len(ROW_COLUMNS))}{n + 1}"
     failed.auto_filter.ref = f"A1:{get_column_letter(len(FAILED_COLUMNS))}{n_failed + 1}"
+    documents_sheet(wb, store, ids)
+    with atomic_file(path, None) as tmp:
+        wb.save(tmp)
+    return n
+
+
+def documents_sheet(wb, store: Store, ids: list[int]) -> None:
+    """The exported letters' list rows, in the order exported, read by id a thousand at a time."""
+    from openpyxl.utils import get_column_letter
+
     doc_columns = (*DOCUMENT_COLUMNS, "sha256")
-    docs = _sheet(wb, "documents", doc_columns)
-    docs.append([_xlsx_cell(docs, "", c) for c in doc_columns])
+    docs = new_sheet(wb, "documents", doc_columns)
+    docs.append([xlsx_cell(docs, "", c) for c in doc_columns])
     n_docs = 0
-    for start in range(0, len(ids), 1000):  # the exported letters' list rows, in the order exported
+    for start in range(0, len(ids), 1000):
         rows = store.lists.rows(ids[start : start + 1000])
         for doc_id in ids[start : start + 1000]:
             d = rows.get(doc_id)
@@ -251,9 +250,6 @@ def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
                 continue
             err = d["error"] or {}
             flat = {**d, "error_code": err.get("code"), "error_message": err.get("message")}
-            docs.append([_xlsx_cell(docs, c, flat.get(c)) for c in doc_columns])
+            docs.append([xlsx_cell(docs, c, flat.get(c)) for c in doc_columns])
             n_docs += 1
     docs.auto_filter.ref = f"A1:{get_column_letter(len(doc_columns))}{n_docs + 1}"
-    with atomic_file(path, None) as tmp:
-        wb.save(tmp)
-    return n

@@ -1,7 +1,9 @@
-"""Insights over the reviewed dataset: counts and decision rates, computed on the effective records.
+"""Insights over the reviewed dataset: counts and decision rates of the effective values.
 
-Everything here is computed from the letters' *effective* records (the reviewer's corrections applied), so a
-corrected decision, date, specialty or treatment counts as corrected. Letters that could not be read are left
+Everything here counts the letters' *effective* values (the reviewer's corrections applied), so a corrected
+decision, date, specialty or treatment counts as corrected. The counting is SQL (``GROUP BY`` over the
+store's derived ``item_facts`` and ``documents`` columns, kept in the same transaction as every import and
+correction: ``store.dataset.tallies``); here the few rows a group are put into tables. Letters that could not be read are left
 out (they have no data). Filters: a date range on the decision date (inclusive, ISO dates; a letter without a
 decision date is left out whenever a range is given) and review statuses.
 
@@ -24,19 +26,20 @@ import csv
 import datetime as _dt
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..extract import categories
 from ..record import DOCUMENT_STATUSES
+from ..record.registry import SOURCE_FAMILIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
 
 DECISIONS = ("Upheld", "Overturned")
-FAMILIES = ("MTUS", "ACOEM", "ODG", "OTHER")
+FAMILIES = SOURCE_FAMILIES  # MTUS, ACOEM, ODG, OTHER
 NONE_CITED = "none cited"
 NOT_STATED = "not stated"
 DECISION_COLUMNS = ("items", "upheld", "overturned", "upheld_rate", "overturned_rate")
@@ -101,28 +104,9 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-class _Tally:
-    __slots__ = ("letters", "items", "upheld", "overturned")
-
-    def __init__(self) -> None:
-        self.letters: set[int] = set()
-        self.items = self.upheld = self.overturned = 0
-
-    def add(self, doc_id: int, decision: str | None) -> None:
-        self.letters.add(doc_id)
-        self.items += 1
-        self.upheld += decision == "Upheld"
-        self.overturned += decision == "Overturned"
-
-    def decided(self) -> tuple:
-        n = self.upheld + self.overturned
-        return (
-            self.items,
-            self.upheld,
-            self.overturned,
-            _rate(self.upheld, n),
-            _rate(self.overturned, n),
-        )
+def _decided(items: int, upheld: int, overturned: int) -> tuple:
+    n = upheld + overturned
+    return (items, upheld, overturned, _rate(upheld, n), _rate(overturned, n))
 
 
 def check_date(value: str | None, what: str) -> str | None:
@@ -145,7 +129,7 @@ def check_date(value: str | None, what: str) -> str | None:
         raise ValueError(f"--{what}: {value!r} is not a date (write YYYY-MM-DD, YYYY-MM or YYYY).") from None
 
 
-def _statuses(status) -> tuple[str, ...] | None:
+def statuses_of(status) -> tuple[str, ...] | None:
     if status is None or status == "" or status == ():
         return None
     if isinstance(status, str):
@@ -158,7 +142,7 @@ def select_ids(
 ) -> list[int]:
     """Ids of the readable letters that pass the filters, by the store's derived (effective) columns."""
     date_from, date_to = check_date(date_from, "from"), check_date(date_to, "to")
-    statuses = _statuses(status) or ()
+    statuses = statuses_of(status) or ()
     bad = [s for s in statuses if s not in DOCUMENT_STATUSES]
     if bad:
         raise ValueError(f"A review status is one of {', '.join(DOCUMENT_STATUSES)} (got {bad[0]!r}).")
@@ -175,36 +159,35 @@ def compute(
     stop: threading.Event | None = None,
 ) -> Insights:
     """The insights over the letters that pass the filters (see the module's doc). ``stop``: set by another
-    thread when the count is no longer wanted; it then ends at the next letter with :class:`Stopped`."""
+    thread when the count is no longer wanted; it then ends after the query running, with :class:`Stopped`."""
     date_from, date_to = check_date(date_from, "from"), check_date(date_to, "to")
     if date_from and date_to and date_from > date_to:
         raise ValueError(f"The date range is empty: {date_from} is after {date_to}.")
-    ids = select_ids(store, date_from=date_from, date_to=date_to, status=status)
-    filters = {"date_from": date_from, "date_to": date_to, "status": list(_statuses(status) or [])}
-    records = store.records(ids, provenance=False)
-    if stop is not None:
-        records = _until(records, stop)
-    return compute_records(records, filters=filters, top=top)
+    statuses = statuses_of(status) or ()
+    bad = [s for s in statuses if s not in DOCUMENT_STATUSES]
+    if bad:
+        raise ValueError(f"A review status is one of {', '.join(DOCUMENT_STATUSES)} (got {bad[0]!r}).")
+    filters = {"date_from": date_from, "date_to": date_to, "status": list(statuses)}
+    groups: dict[str, list] = {}
+    for name, rows in store.dataset.tallies(date_from=date_from, date_to=date_to, statuses=statuses):
+        if stop is not None and stop.is_set():
+            raise Stopped
+        groups[name] = rows
+    return build(groups, filters=filters, top=top)
 
 
 class Stopped(Exception):
     """A count ended early because its ``stop`` flag was set."""
 
 
-def _until(records: Iterable[dict], stop: threading.Event) -> Iterator[dict]:
-    for record in records:
-        if stop.is_set():
-            raise Stopped
-        yield record
-
-
 MAX_EMPTY_RUN = 3  # months without letters between two with letters: shown up to this many in a row
 
 
-def _month_rows(months: dict) -> tuple[list[tuple], int]:
+def _month_rows(months: dict[str, tuple]) -> tuple[list[tuple], int]:
     """One row per month with letters, and the empty months between them when the gap is short: a letter
-    with a far-off decision date (a typo, a late re-issue) does not add dozens of empty months. Returns the
-    rows and how many empty months were left out."""
+    with a far-off decision date (a typo, a late re-issue) does not add dozens of empty months. ``months``:
+    each month's ``(letters, items, upheld, overturned)``. Returns the rows and how many empty months were
+    left out."""
     if not months:
         return [], 0
     rows, gap, left_out = [], [], 0
@@ -214,11 +197,11 @@ def _month_rows(months: dict) -> tuple[list[tuple], int]:
             gap.append(m)
             continue
         if len(gap) <= MAX_EMPTY_RUN:
-            rows.extend((g, 0, *_Tally().decided()) for g in gap)
+            rows.extend((g, 0, *_decided(0, 0, 0)) for g in gap)
         else:
             left_out += len(gap)
         gap = []
-        rows.append((m, len(t.letters), *t.decided()))
+        rows.append((m, t[0], *_decided(*t[1:])))
     return rows, left_out
 
 
@@ -229,71 +212,53 @@ def month_range(first: str, last: str) -> Iterator[str]:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
-def compute_records(records: Iterable[dict], *, filters: dict | None = None, top: int = 15) -> Insights:
-    """The insights over some effective records (readable letters; failed ones are skipped)."""
-    overall = _Tally()
-    months: dict[str, _Tally] = {}
-    by_cat: dict[str, _Tally] = {c: _Tally() for c in categories.CATEGORIES}
-    by_spec: dict[str, _Tally] = {}
-    by_fam: dict[str, _Tally] = {f: _Tally() for f in (*FAMILIES, NONE_CITED)}
-    treatments: dict[str, _Tally] = {}
-    treatment_cat: dict[str, dict[str, int]] = {}
+def _overall(letter_groups: list, overall) -> tuple[dict, dict[str, int], dict]:
+    """The overall figures, and the letters by month and by specialty, from the letter groups."""
+    by_status: dict[str, list[int]] = {}
+    months: dict[str, int] = {}
+    specialties: dict = {}
     letters = undated = 0
-    statuses: dict[str, int] = {}
     first_date = last_date = None
-    for rec in records:
-        if rec.get("error"):
+    for g in letter_groups:
+        letters += g.letters
+        seen = by_status.setdefault(g.status, [0, g.first_id])
+        seen[0] += g.letters
+        seen[1] = min(seen[1], g.first_id)
+        specialties[g.specialty] = specialties.get(g.specialty, 0) + g.letters
+        if g.month is None:
+            undated += g.letters
             continue
-        doc_id = rec.get("id", letters)
-        letters += 1
-        statuses[rec.get("review_status") or "new"] = statuses.get(rec.get("review_status") or "new", 0) + 1
-        date = rec.get("decision_date")
-        month = date[:7] if isinstance(date, str) and len(date) >= 7 else None
-        if month:
-            months.setdefault(month, _Tally()).letters.add(doc_id)
-            first_date = min(first_date or date, date)
-            last_date = max(last_date or date, date)
-        else:
-            undated += 1
-        specialties = (rec.get("reviewer") or {}).get("specialties") or []
-        specialty = specialties[0] if specialties else NOT_STATED
-        by_spec.setdefault(specialty, _Tally()).letters.add(doc_id)
-        for item in rec.get("items") or []:
-            if not isinstance(item, dict):
-                continue
-            decision = item.get("decision")
-            overall.add(doc_id, decision)
-            if month:
-                months[month].add(doc_id, decision)
-            text = categories.treatment_text(item)
-            cat = categories.classify(text)
-            by_cat[cat].add(doc_id, decision)
-            by_spec[specialty].add(doc_id, decision)
-            fams = [f for f in (item.get("maximus_sources") or []) if f in FAMILIES] or [NONE_CITED]
-            for fam in dict.fromkeys(fams):
-                by_fam[fam].add(doc_id, decision)
-            name = categories.normalise(text)
-            treatments.setdefault(name, _Tally()).add(doc_id, decision)
-            counts = treatment_cat.setdefault(name, {})
-            counts[cat] = counts.get(cat, 0) + 1
-        overall.letters.add(doc_id)
+        months[g.month] = months.get(g.month, 0) + g.letters
+        first_date = min(first_date or g.first_date, g.first_date)
+        last_date = max(last_date or g.last_date, g.last_date)
+    o = _decided(overall.items, overall.upheld, overall.overturned)
+    figures = {
+        "letters": letters,
+        "items": o[0],
+        "upheld": o[1],
+        "overturned": o[2],
+        "upheld_rate": o[3],
+        "overturned_rate": o[4],
+        "undated_letters": undated,
+        "first_decision": first_date,
+        "last_decision": last_date,
+        # in the order the statuses are first met, letter by letter
+        "by_status": {s: n for s, (n, _first) in sorted(by_status.items(), key=lambda kv: kv[1][1])},
+    }
+    return figures, months, specialties
 
-    o = overall.decided()
-    result = Insights(
-        filters=filters or {},
-        overall={
-            "letters": letters,
-            "items": o[0],
-            "upheld": o[1],
-            "overturned": o[2],
-            "upheld_rate": o[3],
-            "overturned_rate": o[4],
-            "undated_letters": undated,
-            "first_decision": first_date,
-            "last_decision": last_date,
-            "by_status": statuses,
-        },
-    )
+
+def build(groups: dict[str, list], *, filters: dict | None = None, top: int = 15) -> Insights:
+    """The insights from the store's tallies (``store.dataset.tallies``)."""
+    (overall_group,) = groups["overall"]
+    overall, month_letters, spec_letters = _overall(groups["letters"], overall_group)
+    result = Insights(filters=filters or {}, overall=overall)
+    undated = overall["undated_letters"]
+    month_items = {g.key: g for g in groups["month"] if g.key is not None}
+    months = {
+        m: (n, *((t.items, t.upheld, t.overturned) if (t := month_items.get(m)) else (0, 0, 0)))
+        for m, n in month_letters.items()
+    }
     month_rows, left_out = _month_rows(months)
     result.tables["by_month"] = Table(
         "by_month",
@@ -313,8 +278,11 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
             if part
         ),
     )
+    by_cat = {g.key: g for g in groups["category"]}
     cat_rows = [
-        (categories.CATEGORY_LABELS[c], len(t.letters), *t.decided()) for c, t in by_cat.items() if t.items
+        (categories.CATEGORY_LABELS[c], t.letters, *_decided(t.items, t.upheld, t.overturned))
+        for c in categories.CATEGORIES
+        if (t := by_cat.get(c)) is not None and t.items
     ]
     cat_rows.sort(key=lambda r: (-r[2], r[0]))
     result.tables["by_category"] = Table(
@@ -324,7 +292,11 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
         cat_rows,
         label="Treatment category",
     )
-    spec_rows = [(s, len(t.letters), *t.decided()) for s, t in by_spec.items() if t.letters]
+    spec_items = {g.key: g for g in groups["specialty"]}
+    spec_rows = []
+    for spec, n in spec_letters.items():
+        t = spec_items.get(spec)
+        spec_rows.append((spec, n, *(_decided(t.items, t.upheld, t.overturned) if t else _decided(0, 0, 0))))
     spec_rows.sort(key=lambda r: (-r[2], -r[1], r[0]))
     result.tables["by_specialty"] = Table(
         "by_specialty",
@@ -334,7 +306,12 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
         label="Reviewer's board certification",
         note="The first specialty each letter lists for its expert reviewer.",
     )
-    fam_rows = [(f, len(t.letters), *t.decided()) for f, t in by_fam.items() if t.items]
+    by_fam = {NONE_CITED if g.key is None else g.key: g for g in groups["family"]}
+    fam_rows = [
+        (f, t.letters, *_decided(t.items, t.upheld, t.overturned))
+        for f in (*FAMILIES, NONE_CITED)
+        if (t := by_fam.get(f)) is not None and t.items
+    ]
     result.tables["by_guideline"] = Table(
         "by_guideline",
         "Decisions by guideline family MAXIMUS cited",
@@ -343,10 +320,17 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
         label="Guideline family cited by MAXIMUS",
         note="An item citing several families counts once under each.",
     )
+    # a name's category: the one most of its items have (the greater name on a tie)
+    treatment_cat: dict[str, tuple[int, str]] = {}
+    for name, cat, n in groups["treatment_category"]:
+        treatment_cat[name] = max(treatment_cat.get(name, (n, cat)), (n, cat))
     treat_rows = []
-    for name, t in treatments.items():
-        cat = max(treatment_cat[name].items(), key=lambda kv: (kv[1], kv[0]))[0]
-        treat_rows.append((name, categories.CATEGORY_LABELS[cat], len(t.letters), *t.decided()))
+    # in the order the names are first met, so that the sort below breaks ties as a walk through the letters did
+    for t in sorted(groups["treatment"], key=lambda g: g.first):
+        cat = treatment_cat[t.key][1]
+        treat_rows.append(
+            (t.key, categories.CATEGORY_LABELS[cat], t.letters, *_decided(t.items, t.upheld, t.overturned))
+        )
     treat_rows.sort(key=lambda r: (-r[3], -r[2], r[0].lower()))
     result.tables["top_treatments"] = Table(
         "top_treatments",

@@ -40,6 +40,7 @@ from ..record.types import AuditRow, Dismissal, DocumentInfo, Finding, ListRow, 
 from . import figures, letters, listing, review
 from .audit import note, now, os_user
 from .connection import backup, connect, explain, quick_check
+from .dataset import Dataset
 from .errors import SearchError, StoreError
 from .lists import Lists
 from .records import CHUNK, backfill, load, loads, refresh
@@ -91,6 +92,7 @@ class Store:
         conn, self.read_only = connect(self.path, read_only)
         self.conn = conn
         self.lists = Lists(self)  # the window's list: ids, pages of rows, counts, removal
+        self.dataset = Dataset(self)  # figures and exports straight from the tables
         try:
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._migrate()

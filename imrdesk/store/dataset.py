@@ -1,0 +1,145 @@
+"""The reviewed dataset read for figures and exports straight from the tables, without rebuilding records:
+the insights' counts (:mod:`tallies`) and the letters' effective values a chunk at a time (the export's
+stream). One object per store: ``store.dataset``.
+
+A letter's effective value is its correction when the letter still has the value corrected (as
+:func:`records.load` applies them), else the extracted one. The open findings and the changed values come
+from the derived ``findings`` rows and ``documents.corrected``, which every write refreshes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..record.paths import parse_item_path
+from ..record.registry import ITEM_LISTS, ITEM_TEXT, LETTER_FIELDS
+from . import tallies
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import Store
+
+CHUNK = 500
+LETTER_PATHS = tuple(s.key for s in LETTER_FIELDS if s.kind != "citations")
+
+
+@dataclass
+class DatasetLetter:
+    """One letter as the dataset shows it: identity, ``values`` (each letter field path's effective value,
+    absent when the letter has no such value), ``items`` (each item's effective values by key), the paths a
+    reviewer changed, and the open findings as ``(path, message)``."""
+
+    id: int
+    file: str
+    status: str
+    format: str | None
+    pages: int | None
+    sha256: str
+    error_code: str | None
+    error_message: str | None
+    values: dict[str, object] = field(default_factory=dict)
+    items: list[dict[str, object]] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    findings: list[tuple[str | None, str]] = field(default_factory=list)
+
+
+def _letters_sql() -> str:
+    values = ", ".join(
+        f"(SELECT value FROM fields WHERE doc_id = d.id AND path = '{path}')" for path in LETTER_PATHS
+    )
+    return (
+        "SELECT d.id, d.file_name, d.status, d.format, d.pages, d.sha256, d.error_code, d.error_message, "
+        f"d.corrected, d.layout, {values} FROM documents d WHERE d.id IN (SELECT value FROM json_each(?))"
+    )
+
+
+LETTERS_SQL = _letters_sql()
+ITEMS_SQL = (
+    f"SELECT doc_id, idx, {', '.join((*ITEM_TEXT, *ITEM_LISTS))} FROM items "
+    "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, idx"
+)
+
+
+def _loads(text):
+    return None if text is None else json.loads(text)
+
+
+def _item(row: tuple, item_keys: list[str] | None) -> dict[str, object]:
+    """An item's extracted values as :func:`records.load` gives them: with the letter's item key order
+    (``layout``), only those keys; else every text value, and the lists the extraction gave."""
+    n_text = len(ITEM_TEXT)
+    item: dict[str, object] = dict(zip(ITEM_TEXT, row[2 : 2 + n_text], strict=True))
+    for key, value in zip(ITEM_LISTS, row[2 + n_text :], strict=True):
+        if value is not None or item_keys:
+            item[key] = _loads(value)
+    if item_keys:
+        keys = set(item_keys)
+        item = {k: v for k, v in item.items() if k in keys}
+    return item
+
+
+def read_chunk(conn, ids: Sequence[int]) -> list[DatasetLetter]:
+    """The dataset letters among ``ids``, in that order (unknown ids left out)."""
+    arg = json.dumps(list(ids))
+    letters: dict[int, DatasetLetter] = {}
+    item_keys: dict[int, list[str] | None] = {}
+    for row in conn.execute(LETTERS_SQL, (arg,)):
+        doc_id, file, status, fmt, pages, sha, code, message, corrected, layout = row[:10]
+        letter = DatasetLetter(doc_id, file, status, fmt, pages, sha, code, message)
+        letter.values = {
+            p: json.loads(v) for p, v in zip(LETTER_PATHS, row[10:], strict=True) if v is not None
+        }
+        letter.corrected = json.loads(corrected) if corrected else []
+        letters[doc_id] = letter
+        item_keys[doc_id] = (json.loads(layout) if layout else {}).get("item_keys")
+    for row in conn.execute(ITEMS_SQL, (arg,)):
+        letters[row[0]].items.append(_item(row, item_keys[row[0]]))
+    for doc_id, path, value in conn.execute(
+        "SELECT doc_id, path, value FROM corrections WHERE doc_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY doc_id, rowid",
+        (arg,),
+    ):
+        _correct(letters[doc_id], path, json.loads(value))
+    for doc_id, path, message in conn.execute(
+        "SELECT doc_id, path, message FROM findings WHERE doc_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY doc_id, ord",
+        (arg,),
+    ):
+        letters[doc_id].findings.append((path, message))
+    return [letters[i] for i in ids if i in letters]
+
+
+def _correct(letter: DatasetLetter, path: str, value) -> None:
+    """Apply one correction as :func:`records.load` does: only to a value the letter has."""
+    parsed = parse_item_path(path)
+    if parsed is None:
+        if path in letter.values:
+            letter.values[path] = value
+        return
+    index, key = parsed
+    if index < len(letter.items) and key in letter.items[index]:
+        letter.items[index][key] = value
+
+
+class Dataset:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def tallies(
+        self, *, date_from: str | None = None, date_to: str | None = None, statuses: Iterable[str] = ()
+    ) -> Iterator[tuple[str, list]]:
+        """The insights' counts, one query at a time (see :func:`tallies.tallies`)."""
+        store = self.store
+        yield from tallies.tallies(
+            store.conn, store._lock, date_from=date_from, date_to=date_to, statuses=tuple(statuses)
+        )
+
+    def letters(self, ids: Iterable[int]) -> Iterator[DatasetLetter]:
+        """The letters ``ids`` (in that order) as the dataset shows them, read :data:`CHUNK` at a time."""
+        ids = list(ids)
+        for start in range(0, len(ids), CHUNK):
+            with self.store._lock:
+                chunk = read_chunk(self.store.conn, ids[start : start + CHUNK])
+            yield from chunk
