@@ -1,18 +1,19 @@
 """The fast PDF reader: a letter's text layer read by pdfium, made into the words pdfplumber would make.
 
 pdfplumber (:func:`document.load_pdf`, the reference reader) interprets every content stream in Python;
-pdfium does it in C, an order of magnitude faster. This module asks pdfium for each character (its text,
-origin, matrix, font) and rebuilds what pdfplumber's ``page.extract_words(extra_attrs=["fontname"])``
-gives with its defaults, so that the parsers see the same words in the same boxes:
+pdfium does it in C (the shared letters' text layers are read about eight times faster). This module asks
+pdfium for each character (its text, origin, matrix, font) and rebuilds what pdfplumber's
+``page.extract_words(extra_attrs=["fontname"])`` gives with its defaults, so that the parsers see the same
+words in the same boxes:
 
 - a character's box is pdfminer's: from its origin, its advance width across, and from the font's descent
   below the baseline up one font size (pdfium's own boxes are the glyph's outline, or that and more);
 - the font's descent, and its name, are pdfminer's: the standard fonts (and the Arial, Times New Roman and
   Courier New aliases of the PDF reference) take the metrics built into every reader, other fonts their
   descriptor's descent;
-- characters pdfium makes up (spaces and line breaks it infers) are left out: pdfplumber splits words on
-  the spaces the PDF draws and on gaps, nothing else; pdfium's mark for a hyphen ending a line (U+0002) is
-  the hyphen the letter drew;
+- pdfium drops the spaces a letter draws at a text object's edge and puts a space of its own there: those
+  break words as pdfplumber's drawn spaces do; the line breaks it makes up are left out; its mark for a
+  hyphen ending a line (U+0002) is the hyphen the letter drew;
 - words are grouped as pdfplumber's ``WordExtractor`` does: runs of characters of one font and orientation,
   lines clustered within 3 pt, a word broken by a space, by a gap over 3 pt or by a step back.
 
