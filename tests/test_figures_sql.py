@@ -57,6 +57,7 @@ def reviewed(corpus_store, tmp_path):
     service.correct(ids[4], "items[0].treatment", '=HYPERLINK("http://x") Lumbar fusion L4-L5')
     service.correct(ids[5], "summary", "+1 called -2 @sum; a summary a spreadsheet would run")
     service.correct(ids[6], "decision_date", None)  # undated now
+    service.correct(ids[6], "injury.mechanism", "#DIV/0!")  # a spreadsheet's error code, as text
     service.correct(ids[7], "reviewer.specialties", [])  # no specialty stated
     service.confirm(ids[8], "patient.age")  # confirmed, not corrected
     service.correct(ids[9], "items[0].disputed_portion", "Norco 10/325mg #60")

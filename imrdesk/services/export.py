@@ -34,6 +34,7 @@ LETTER_COLUMNS = EXPORT_LETTER_COLUMNS
 ITEM_COLUMNS = EXPORT_ITEM_COLUMNS
 # open_findings: messages of the letter's open validation findings and of the row's item ("; " between them)
 ROW_COLUMNS = (*(c for c, _ in LETTER_COLUMNS), *ITEM_COLUMNS, "corrected_fields", "open_findings")
+_LETTER_PART, _ITEM_PART = ROW_COLUMNS[: len(LETTER_COLUMNS)], ROW_COLUMNS[len(LETTER_COLUMNS) :]
 DOCUMENT_COLUMNS = (
     "id",
     "file_name",
@@ -147,8 +148,11 @@ def _csv(store: Store, path: Path, ids: list[int]) -> int:
         out = csv.writer(fh)
         out.writerow(ROW_COLUMNS)
         for letter in store.dataset.letters(ids):
+            letter_cells = None  # the letter's columns are the same on each of its rows: made once
             for row in item_rows(letter):
-                out.writerow(["" if row[c] is None else cell(row[c]) for c in ROW_COLUMNS])
+                if letter_cells is None:
+                    letter_cells = ["" if row[c] is None else cell(row[c]) for c in _LETTER_PART]
+                out.writerow(letter_cells + ["" if row[c] is None else cell(row[c]) for c in _ITEM_PART])
                 n += 1
     return n
 
@@ -169,8 +173,11 @@ FAILED_COLUMNS = ("doc_id", "file", "error_code", "error_message", "sha256")
 
 
 def xlsx_cell(sheet, column: str, value):
+    """A value as openpyxl should write it: a plain value where openpyxl makes the right cell of it itself
+    (a cell object costs openpyxl a raised and caught error each), else a cell: a date with its format,
+    text that must stay text (formula-looking: with Excel's quote prefix; an error code's spelling)."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
@@ -187,12 +194,16 @@ def xlsx_cell(sheet, column: str, value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > XLSX_CELL_LIMIT:
             value = value[: XLSX_CELL_LIMIT - 1] + "…"
+        if not value.startswith(FORMULA_PREFIXES) and value not in ERROR_CODES:
+            return value  # openpyxl writes it as the same text cell, without a cell object a value
         cell = WriteOnlyCell(sheet, value=None)
         cell.value = value
         cell.data_type = "s"
         if value.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True
         return cell
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value  # the same cell openpyxl makes of it (none for None)
     return WriteOnlyCell(sheet, value=value)
 
 

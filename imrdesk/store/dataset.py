@@ -46,8 +46,12 @@ class DatasetLetter:
 
 
 def _letters_sql() -> str:
-    values = ", ".join(
-        f"(SELECT value FROM fields WHERE doc_id = d.id AND path = '{path}')" for path in LETTER_PATHS
+    # a letter's values as one JSON object (one parse a letter, not one a value); a path the letter has no
+    # value for is not a key, so a correction of it is not applied
+    paths = ", ".join(f"'{path}'" for path in LETTER_PATHS)
+    values = (
+        "(SELECT json_group_object(f.path, json(f.value)) FROM fields f "
+        f"WHERE f.doc_id = d.id AND f.path IN ({paths}))"
     )
     return (
         "SELECT d.id, d.file_name, d.status, d.format, d.pages, d.sha256, d.error_code, d.error_message, "
@@ -86,11 +90,9 @@ def read_chunk(conn, ids: Sequence[int]) -> list[DatasetLetter]:
     letters: dict[int, DatasetLetter] = {}
     item_keys: dict[int, list[str] | None] = {}
     for row in conn.execute(LETTERS_SQL, (arg,)):
-        doc_id, file, status, fmt, pages, sha, code, message, corrected, layout = row[:10]
+        doc_id, file, status, fmt, pages, sha, code, message, corrected, layout, values = row
         letter = DatasetLetter(doc_id, file, status, fmt, pages, sha, code, message)
-        letter.values = {
-            p: json.loads(v) for p, v in zip(LETTER_PATHS, row[10:], strict=True) if v is not None
-        }
+        letter.values = json.loads(values) if values else {}
         letter.corrected = json.loads(corrected) if corrected else []
         letters[doc_id] = letter
         item_keys[doc_id] = (json.loads(layout) if layout else {}).get("item_keys")
