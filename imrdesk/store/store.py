@@ -16,6 +16,10 @@ Tables (schema and upgrades: ``schema.py``):
   key (``rule:path``) does not depend on the extraction, so a dismissal survives re-extraction.
 - ``findings``   derived: the open findings of each letter's effective record (the validation rules run on
   the extracted values with the corrections applied, less the dismissed findings).
+- ``item_facts`` derived: each item's decision, treatment category, normalised treatment name and the
+  guideline families MAXIMUS cited, with ``documents.specialty`` and ``documents.corrected`` (``facts.py``):
+  what the insights count and the export needs, so figures are SQL aggregates (``tallies.py``) and the
+  CSV/Excel export a stream of rows (``dataset.py``) — no record rebuilt (``store.dataset``).
 - ``doc_text`` + ``doc_text_fts``  the searchable text of each letter (FTS5, kept in sync by triggers).
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, so a killed process leaves whole letters only. Writes
