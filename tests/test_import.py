@@ -114,6 +114,26 @@ def test_collect_paths(tmp_path, corpus_pdfs):
 
 
 # ----------------------------------------------------------------------------- isolation
+def test_a_long_scan_read_page_by_page_is_no_hang_and_reports_its_pages(tmp_path, corpus_pdfs, monkeypatch):
+    """A letter whose worker reports pages read by OCR gets its time limit per page, not per letter: four
+    pages 0.8 s apart under a 2 s limit are read, where a letter silent for 2 s is stopped. Each page is told
+    to ``progress`` as a ``reading`` event before the letter's own."""
+    files = _copy_letters(corpus_pdfs[3:5], tmp_path / "in", ["slow.pdf", "hang.pdf"])
+    monkeypatch.setenv("IMRDESK_TEST_FAULT", "slow_pages:slow.pdf;hang:hang.pdf")
+    events: list[dict] = []
+    s = import_paths(tmp_path / "db.sqlite", files, workers=2, timeout=2, progress=events.append)
+    assert s["imported"] == 1, s
+    assert [(Path(f).name, code) for f, code, _ in s["failed"]] == [("hang.pdf", "timeout")]
+    slow = [e for e in events if e["file"] == "slow.pdf"]
+    assert [(e["status"], e.get("page"), e.get("pages")) for e in slow] == [
+        ("reading", 1, 4),
+        ("reading", 2, 4),
+        ("reading", 3, 4),
+        ("reading", 4, 4),
+        ("imported", None, None),
+    ]
+
+
 def test_hanging_and_crashing_letters_are_isolated(tmp_path, corpus_pdfs, monkeypatch):
     names = ["a_hang.pdf", "b_crash.pdf", "c_exit.pdf", "d_ok.pdf", "e_ok.pdf", "f_ok.pdf", "g_ok.pdf"]
     files = _copy_letters(corpus_pdfs[20:27], tmp_path / "in", names)

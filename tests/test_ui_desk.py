@@ -326,3 +326,24 @@ def test_a_large_list_is_asked_off_the_gui_thread_and_the_newest_answer_wins(des
         qtbot.waitUntil(docs.search_error.isVisible, timeout=10000)
     finally:
         window.store.lists.ids = original
+
+
+def test_the_import_bar_says_which_page_of_a_scan_is_being_read(qtbot):
+    from imrdesk.ui.importing import ImportProgress
+
+    bar = ImportProgress()
+    qtbot.addWidget(bar)
+    bar.begin(3)
+    bar.update_event({"done": 1, "total": 3, "file": "a.pdf", "status": "imported"})
+    reading = {
+        "done": 1,
+        "total": 3,
+        "file": "fax <b>scan.pdf",
+        "status": "reading",
+        "page": 2,
+        "pages": 5,
+    }
+    bar.update_event(reading)
+    assert bar.label.text() == "Reading fax <b>scan.pdf by OCR: page 2 of 5"
+    assert bar.label.textFormat() == Qt.TextFormat.PlainText  # a file name is never markup
+    assert bar.bar.value() == 1  # the letter is not done until it is stored

@@ -109,11 +109,13 @@ class Progress:
             filled = int(bar_w * done / total) if total else bar_w
             head = f"[{'#' * filled}{'.' * (bar_w - filled)}] {done}/{total} "
             tail = f"{ev['status']}: {ev['file']}"
+            if ev["status"] == "reading":  # a page of a scan read by OCR
+                tail = f"reading by OCR (page {ev.get('page')} of {ev.get('pages')}): {ev['file']}"
             line = (head + tail)[: max(10, width - 1)]
             sys.stderr.write("\r" + line.ljust(max(10, width - 1)))
             sys.stderr.flush()
             self.drawn = True
-        else:
+        elif ev["status"] != "reading":  # a log gets a line per letter, not per page
             extra = f" ({ev.get('code')})" if ev["status"] == "failed" else ""
             sys.stderr.write(f"[{done}/{total}] {ev['status']}{extra}: {ev['path']}\n")
             sys.stderr.flush()

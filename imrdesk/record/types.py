@@ -149,14 +149,15 @@ class AuditRow(TypedDict):
 class StoredResult(TypedDict):
     """What storing one extracted letter did."""
 
-    status: Literal["imported", "duplicate", "failed"]
+    status: Literal["imported", "duplicate", "failed", "reading"]
     doc_id: int
     case_duplicate: bool
     message: str
 
 
 class ImportEvent(TypedDict, total=False):
-    """Progress of a batch, after each letter."""
+    """Progress of a batch, after each letter (and ``reading``: after each page of a scan read by OCR, with
+    ``page`` of ``pages``)."""
 
     done: int
     total: int
@@ -167,6 +168,8 @@ class ImportEvent(TypedDict, total=False):
     doc_id: int | None
     code: str | None
     case_duplicate: bool
+    page: int
+    pages: int
 
 
 class ImportSummary(TypedDict, total=False):

@@ -5,6 +5,8 @@ Protocol on its pipe, whole messages of bytes (``send_bytes``), never pickles: i
 JSON header ``{"op": "read", "seq", "name", "ocr", "reader"}`` (``ocr`` false: scanned pages are not read;
 ``reader``: ``fast``, the default, or ``reference``: see :mod:`imrdesk.extract`) and the letter's bytes,
 answered by
+``{"kind": "progress", "seq", "done", "total"}`` after each page read by OCR (the parent restarts the letter's
+clock: a long scan is not a hang) and then
 ``{"kind": "result", "seq", "record"}`` or, when extraction itself blew up (e.g. out of memory),
 ``{"kind": "failed", "seq", "code", "message"}``, after which it exits so that the next letter gets a fresh
 process. ``{"op": "stop"}`` asks it to exit. It also exits by itself when the parent process disappears.
@@ -17,8 +19,9 @@ with that file name it misbehaves for real before extracting it: ``hang`` (sleep
 real MemoryError is raised), ``pickle`` (answers with a pickle instead of JSON, as a worker taken over by a
 hostile file might: the parent must not load it), ``malformed`` (answers JSON that is not a record: a list
 where a text goes), ``crash_fast`` (a segmentation fault only when asked to read with the fast reader, as a
-fault inside pdfium would: the parent reads the letter again with the reference reader). Nothing reads the
-variable outside this worker.
+fault inside pdfium would: the parent reads the letter again with the reference reader), ``slow_pages``
+(reports four pages read by OCR, 0.8 s apart, before reading the letter: a long scan that is no hang).
+Nothing reads the variable outside this worker.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ def parse_faults(spec: str) -> dict[str, str]:
     faults = {}
     for entry in (spec or "").split(";"):
         kind, sep, name = entry.strip().partition(":")
-        if sep and kind in ("hang", "crash", "crash_fast", "exit", "oom", "pickle", "malformed") and name:
+        if (
+            sep
+            and kind in ("hang", "crash", "crash_fast", "exit", "oom", "pickle", "malformed", "slow_pages")
+            and name
+        ):
             faults[name] = kind
     return faults
 
@@ -112,9 +119,19 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 _send(conn, {"kind": "result", "seq": seq, "record": bad})
                 continue
             reader = header.get("reader") if header.get("reader") in READERS else "fast"
-            if name in faults and (faults[name] != "crash_fast" or reader == "fast"):
+            if faults.get(name) == "slow_pages":
+                for page in range(1, 5):
+                    time.sleep(0.8)
+                    _send(conn, {"kind": "progress", "seq": seq, "done": page, "total": 4})
+            elif name in faults and (faults[name] != "crash_fast" or reader == "fast"):
                 _misbehave(faults[name], memory_limit_mb)
-            record = extract(data, name=name, ocr=header.get("ocr") is not False, reader=reader)
+
+            def page_read(done: int, total: int, seq=seq) -> None:
+                _send(conn, {"kind": "progress", "seq": seq, "done": int(done), "total": int(total)})
+
+            record = extract(
+                data, name=name, ocr=header.get("ocr") is not False, reader=reader, progress=page_read
+            )
             reply = {"kind": "result", "seq": seq, "record": record}
             if (record.get("error") or {}).get("message") == OUT_OF_MEMORY:
                 reply = {

@@ -100,6 +100,22 @@ class _Batch:
             code=code,
         )
 
+    def reading(self, job: Job, done: int, total: int) -> None:
+        """A page of a scanned letter was read by OCR: told to ``progress`` as a ``reading`` event."""
+        if self.progress is not None:
+            self.progress(
+                {
+                    "done": self.done,
+                    "total": self.total,
+                    "file": job.name,
+                    "path": job.label,
+                    "status": "reading",
+                    "message": f"page {done} of {total} read by OCR",
+                    "page": done,
+                    "pages": total,
+                }
+            )
+
     def failed(self, job: Job, code: str, message: str) -> None:
         from ..extract import error_record
 

@@ -58,6 +58,8 @@ class Outcomes(Protocol):
 
     def failed(self, job: Job, code: str, message: str) -> None: ...
 
+    # optional: ``reading(job, done, total)`` after each page of a letter read by OCR (see ReaderPool)
+
 
 # ------------------------------------------------------------------------------ the wire
 
@@ -74,7 +76,8 @@ STOP_MESSAGE = struct.pack(">I", 13) + b'{"op":"stop"}'
 
 def parse_reply(raw: bytes) -> dict:
     """A worker's answer, checked: ``{"kind": "ready"}``, ``{"kind": "result", "seq", "record"}`` or
-    ``{"kind": "failed", "seq", "code", "message"}``. Raises ValueError on anything else."""
+    ``{"kind": "failed", "seq", "code", "message"}``, or ``{"kind": "progress", "seq", "done", "total"}`` (pages
+    read by OCR). Raises ValueError on anything else."""
     msg = json.loads(raw.decode("utf-8"))
     if not isinstance(msg, dict):
         raise ValueError("not an object")
@@ -85,6 +88,11 @@ def parse_reply(raw: bytes) -> dict:
         raise ValueError("no sequence number")
     if kind == "result":
         check_record(msg.get("record"))
+        return msg
+    if kind == "progress":
+        done, total = msg.get("done"), msg.get("total")
+        if not (isinstance(done, int) and isinstance(total, int) and 0 <= done <= total <= 100_000):
+            raise ValueError("progress without page counts")
         return msg
     if kind == "failed":
         if msg.get("code") not in ERROR_CODES or not isinstance(msg.get("message"), str):
@@ -365,6 +373,9 @@ class ReaderPool:
                 if msg["kind"] == "ready":
                     w.ready = True
                     self.startup_failures = 0
+                elif msg["kind"] == "progress":
+                    if w.job is not None and msg["seq"] == w.seq:
+                        self._page_read(w, msg["done"], msg["total"])
                 elif w.job is not None and msg["seq"] == w.seq:
                     job = self._finish(w)
                     w.done += 1
@@ -387,6 +398,15 @@ class ReaderPool:
                 )
             return False
         return True
+
+    def _page_read(self, w: _Worker, done: int, total: int) -> None:
+        """A page of a scan was read: the letter's clock starts again, so the limit bounds a page (a hang),
+        not a long scan on a busy machine; a cancelled letter keeps its grace period."""
+        if not w.cancelled:
+            w.deadline = max(w.deadline, time.monotonic() + self.timeout)
+        reading = getattr(self.outcomes, "reading", None)
+        if reading is not None:
+            reading(w.job, done, total)
 
     def _service(self, w: _Worker) -> None:
         alive = self._receive(w)

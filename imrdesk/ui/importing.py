@@ -156,6 +156,11 @@ class ImportProgress(QWidget):
         self.setVisible(True)
 
     def update_event(self, event: dict) -> None:
+        if event.get("status") == "reading":  # a page of a scan read by OCR: the letter is not done yet
+            if self.cancel_button.isEnabled():
+                name = Path(str(event.get("file") or "")).name
+                self.label.setText(f"Reading {name} by OCR: page {event.get('page')} of {event.get('pages')}")
+            return
         total = int(event.get("total") or self.bar.maximum() or 1)
         done = int(event.get("done") or 0)
         if self.bar.maximum() != total:
