@@ -11,8 +11,10 @@ Spreadsheet cells that a spreadsheet program would run as a formula (text starti
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -141,18 +143,37 @@ def _json(store: Store, path: Path, ids: list[int]) -> int:
     return n
 
 
+class _Line:
+    """One CSV line's text from some cells. The csv module quotes each field on its own, so a line is the
+    letter's part and the item's part joined by a comma: the letter's part (its long summary, diagnoses …) is
+    quoted and encoded once for all its rows."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+
+    def __call__(self, cells: list) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(cells)
+        return self.buffer.getvalue()
+
+
 def _csv(store: Store, path: Path, ids: list[int]) -> int:
     n = 0
+    line = _Line()
     # utf-8 with a byte order mark, so that spreadsheet programs read accents correctly
-    with atomic_file(path, "w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(ROW_COLUMNS)
+    with atomic_file(path, "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        fh.write(line(list(ROW_COLUMNS)).encode("utf-8"))
         for letter in store.dataset.letters(ids):
-            letter_cells = None  # the letter's columns are the same on each of its rows: made once
+            head = None
             for row in item_rows(letter):
-                if letter_cells is None:
-                    letter_cells = ["" if row[c] is None else cell(row[c]) for c in _LETTER_PART]
-                out.writerow(letter_cells + ["" if row[c] is None else cell(row[c]) for c in _ITEM_PART])
+                if head is None:
+                    cells = ["" if row[c] is None else cell(row[c]) for c in _LETTER_PART]
+                    head = line(cells)[: -len(line.writer.dialect.lineterminator)].encode("utf-8") + b","
+                item = ["" if row[c] is None else cell(row[c]) for c in _ITEM_PART]
+                fh.write(head + line(item).encode("utf-8"))
                 n += 1
     return n
 
