@@ -10,12 +10,16 @@ boxes a value's provenance gives can be mapped back onto the page as it is shown
 The engine is RapidOCR (PP-OCR models run by ONNX Runtime, shipped inside the ``rapidocr`` wheel: nothing is
 downloaded); docs/ocr.md says why it was chosen and how it compares with Tesseract. Anything else with a
 ``read(image) -> list[EngineWord]`` method can stand in for it (the benchmark plugs Tesseract in that way).
+RapidOCR reads images through OpenCV, of which it needs only a few small functions: :mod:`.cv2_lite` gives
+them in numpy, so the builds leave OpenCV (73 MB on Windows) out; see :func:`use_cv2_lite`.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from .document import Word, normalize
 RENDER_DPI = 200  # pages are rendered for OCR at this resolution
 MIN_DPI = 100  # a scan coarser than this is too small to read
 MAX_SKEW = 5.0  # degrees of skew looked for either way
+REAL_OPENCV = "IMRDESK_REAL_OPENCV"  # "1": let RapidOCR import the real OpenCV (the equivalence tests)
 
 
 @dataclass
@@ -69,6 +74,20 @@ class OcrError(Exception):
 # ----------------------------------------------------------------------------------------------- engine
 
 
+def use_cv2_lite() -> bool:
+    """Make ``import cv2`` give :mod:`.cv2_lite`, before RapidOCR is first imported; True when it does.
+
+    On every platform, so that what the tests read with is what the builds ship (they leave OpenCV out).
+    With ``IMRDESK_REAL_OPENCV=1`` in the environment the real OpenCV is left to be imported instead."""
+    if os.environ.get(REAL_OPENCV) == "1":
+        return False
+    if "rapidocr" not in sys.modules:
+        from . import cv2_lite
+
+        sys.modules["cv2"] = cv2_lite
+    return getattr(sys.modules.get("cv2"), "__name__", "") == __package__ + ".cv2_lite"
+
+
 class RapidEngine:
     """RapidOCR with its bundled PP-OCR detection and recognition models, on ONNX Runtime (CPU)."""
 
@@ -89,6 +108,7 @@ class RapidEngine:
         if self._ocr is None:
             import logging
 
+            use_cv2_lite()
             from rapidocr import RapidOCR
 
             params = {
