@@ -14,4 +14,12 @@ start=$SECONDS
     --workpath build/pyinstaller --distpath dist "$@" pyinstaller.spec
 out=dist/imrdesk
 test -x "$out/imrdesk" && test -x "$out/imrdesk-cli"
+# what pyinstaller.spec leaves out must stay out: OpenCV (imrdesk.extract.cv2_lite stands in for it), Qt's
+# translations and software OpenGL, RapidOCR's unused line classifier
+for unused in 'cv2' 'opencv_python_headless.libs' 'libavcodec*' 'opengl32sw*' 'qtbase_*.qm' '*_cls_*.onnx'; do
+  if find "$out" -name "$unused" | grep -q .; then
+    echo "build_linux: $unused should have been left out (pyinstaller.spec)" >&2
+    exit 1
+  fi
+done
 echo "build_linux: $out ($(du -sh "$out" | cut -f1)) built in $((SECONDS - start))s" >&2

@@ -142,8 +142,9 @@ EOF
 # that only Wine needs: numpy's 2.x Windows wheels call the C runtime's crealf(), which Wine 8.0's ucrtbase
 # exports only as an unimplemented stub, so numpy 2 aborts on import under Wine and PyInstaller crashes
 # collecting imrdesk.store (matplotlib imports numpy). numpy 1.26 does not call it, and matplotlib, contourpy
-# and shapely still accept it (numpy>=1.25); OpenCV (the OCR's image steps) requires numpy 2 from 4.12 on, so
-# it is held at 4.11 with it. The release built on real Windows (.github/workflows/windows.yml) keeps the lock.
+# and shapely still accept it (numpy>=1.25); OpenCV (which RapidOCR requires, though the build leaves it out
+# for imrdesk.extract.cv2_lite) requires numpy 2 from 4.12 on, so it is held at 4.11 with it. The release
+# built on real Windows (.github/workflows/windows.yml) keeps the lock.
 WINE_PINS="numpy==1.26.4 opencv-python-headless==4.11.0.86"
 grep -v -E "^($(echo "$WINE_PINS" | sed 's/==[^ ]*//g; s/ /|/g'))==" constraints.txt > "$CACHE/constraints.txt"
 echo "$WINE_PINS" | tr ' ' '\n' >> "$CACHE/constraints.txt"
@@ -190,9 +191,11 @@ file "$DIST/imrdesk-cli.exe" | grep -q 'PE32+ executable (console)' || die "imrd
 if find "$DIST" -iname 'bcryptprimitives.dll' -o -iname 'icuuc.dll' | grep -q .; then
   die "a Wine test shim ended up in the app"
 fi
-for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'opencv_videoio_ffmpeg*.dll'; do
+# OpenCV among them: imrdesk.extract.cv2_lite stands in for it (the OCR check below reads a scan with it)
+for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'cv2*.pyd' 'opencv_*.dll' '*_cls_*.onnx'; do
   if find "$DIST" -iname "$unused" | grep -q .; then die "$unused should have been left out (pyinstaller.spec)"; fi
 done
+[ ! -e "$DIST/_internal/cv2" ] || die "OpenCV (_internal/cv2) should have been left out (pyinstaller.spec)"
 DIST_BYTES=$(du -sb "$DIST" | cut -f1)
 DIST_FILES=$(find "$DIST" -type f | wc -l)
 say "built $DIST: $(mb "$DIST_BYTES"), $DIST_FILES files, PyInstaller ${BUILD_SECS}s"

@@ -137,6 +137,10 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "PySide6/Qt/plugins/egldeviceintegrations/libqeglfs-kms-integration.so",
         "matplotlib\\mpl-data\\sample_data\\goog.npz",
         "cv2\\opencv_videoio_ffmpeg4110_64.dll",
+        "cv2\\cv2.pyd",  # OpenCV: imrdesk.extract.cv2_lite stands in for it
+        "cv2/cv2.abi3.so",
+        "opencv_python_headless.libs/libavcodec-c4204469.so.62.28.101",
+        "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",  # the line classifier, never run
         "matplotlib/mpl-data/fonts/ttf/DejaVuSerif-Bold.ttf",
     ):
         assert left_out(dest), dest
@@ -153,9 +157,11 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf",  # the charts' font
         "matplotlib/mpl-data/matplotlibrc",
         "pdfminer/cmap/UniJIS-UCS2-H.pickle.gz",
-        "cv2\\cv2.pyd",  # the OCR's image steps
         "rapidocr/models/PP-OCRv6_det_small.onnx",
+        "rapidocr\\models\\PP-OCRv6_rec_small.onnx",
+        "onnxruntime\\capi\\onnxruntime.dll",
     ):
         assert not left_out(dest), dest
     excluded = set(ns["excludes"])
-    assert "PySide6.QtNetwork" not in excluded and "PIL._avif" in excluded
+    assert "PySide6.QtNetwork" not in excluded and "PIL._avif" in excluded and "cv2" in excluded
+    assert "cv2" not in ns["hiddenimports"]

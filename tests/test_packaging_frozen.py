@@ -77,6 +77,32 @@ def test_extract_json_matches_source(dist, tmp_path):
     assert got[0]["error"] is None and got[0]["case_number"] and got[0]["items"]
 
 
+def test_extract_json_reads_a_scan_as_the_source_does(dist, tmp_path):
+    """A fax-like scan through the frozen OCR, whose build leaves OpenCV out (imrdesk.extract.cv2_lite
+    stands in for it there as in the source run): the same record as the source run gives."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from scans import scan_pdf
+
+    scan = tmp_path / "scanned-CM16-0230548.pdf"
+    scan.write_bytes(scan_pdf(ROOT / "resources" / "samples" / "CM16-0230548.pdf", seed=3))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    runs = [
+        subprocess.run(
+            [str(c) for c in (*cmd, "extract", "--json", "--timeout", "900", scan)],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            env=env,
+            cwd=tmp_path,
+        )
+        for cmd in ([_exe(dist, "imrdesk-cli")], [sys.executable, ROOT / "main.py"])
+    ]
+    assert all(run.returncode == 0 for run in runs), runs[0].stderr + runs[1].stderr
+    got, want = (json.loads(run.stdout.splitlines()[0]) for run in runs)
+    assert got["error"] is None and got["ocr"]["pages"] and got["case_number"] and got["items"]
+    assert got == want
+
+
 def test_extract_json_many_letters(dist, tmp_path):
     """Every sample (PDFs and a .txt letter) through the frozen CLI at once, as in the source."""
     samples = sorted((ROOT / "resources" / "samples").glob("*"))
@@ -144,3 +170,7 @@ def test_bundle_contents(dist):
     assert not (internal / "pytest").exists() and not (internal / "_pytest").exists()
     for heavy in ("QtQml", "QtQuick", "QtWebEngineCore"):
         assert not list(internal.rglob(f"*{heavy}*")), f"{heavy} should be excluded"
+    # OpenCV: imrdesk.extract.cv2_lite stands in for it; RapidOCR's models, bar its unused line classifier
+    assert not (internal / "cv2").exists() and not (internal / "opencv_python_headless.libs").exists()
+    models = {p.name for p in (internal / "rapidocr" / "models").glob("*.onnx")}
+    assert models and not any("_cls_" in name for name in models), models
