@@ -61,6 +61,7 @@ def reviewed(corpus_store, tmp_path):
     service.correct(ids[7], "reviewer.specialties", [])  # no specialty stated
     service.confirm(ids[8], "patient.age")  # confirmed, not corrected
     service.correct(ids[9], "items[0].disputed_portion", "Norco 10/325mg #60")
+    service.correct(ids[9], "items[0].rationale", None)  # cleared
     last = len(recs[ids[10]]["items"]) - 1
     service.correct(ids[10], f"items[{last}].decision", flip(recs[ids[10]]["items"][last]["decision"]))
     finding = next(r for r in (store.record(i) for i in ids) if r["findings"])
@@ -119,6 +120,21 @@ def test_csv_and_excel_from_sql_are_the_same_bytes(reviewed, tmp_path):
     assert any("items[0].decision" in r["corrected_fields"] for r in rows)
     assert not any("patient.age" in r["corrected_fields"] for r in rows)  # confirmed, not changed
     assert sum(bool(r["open_findings"]) for r in rows) >= 3
+
+
+def test_the_dataset_views_show_what_the_export_streams(reviewed):
+    """The views for other tools and the export's rows agree, a cleared item value included."""
+    columns = ("treatment", "decision", "disputed_portion", "rationale")
+    view = {
+        (r[0], r[1]): r[2:]
+        for r in reviewed.conn.execute(f"SELECT doc_id, item_index, {', '.join(columns)} FROM dataset_items")
+    }
+    rows = {
+        (letter.id, idx): tuple(item.get(c) for c in columns)
+        for letter in reviewed.dataset.letters(reviewed.document_ids())
+        for idx, item in enumerate(letter.items)
+    }
+    assert view == rows and (None in {r[3] for r in rows.values()})
 
 
 def test_an_older_file_gets_its_facts_on_upgrade(reviewed, tmp_path):

@@ -62,8 +62,11 @@ def _items_sql() -> str:
         )
         if spec.kind in LIST_KINDS:  # stored as JSON in both places
             columns.append(f"{_value(f'coalesce({correction}, i.{spec.key})', spec.kind)} AS {spec.key}")
-        else:  # the items table holds plain text; a correction is JSON
-            columns.append(f"coalesce(json_extract({correction}, '$'), i.{spec.key}) AS {spec.key}")
+        else:  # the items table holds plain text; a correction is JSON (a cleared value: null, in force)
+            columns.append(
+                f"CASE WHEN {correction} IS NULL THEN i.{spec.key} "
+                f"ELSE json_extract({correction}, '$') END AS {spec.key}"
+            )
     return (
         "SELECT i.doc_id, i.idx AS item_index, " + ", ".join(columns) + " FROM items i "
         "JOIN documents d ON d.id = i.doc_id WHERE d.removed_at IS NULL"
