@@ -108,10 +108,14 @@ def test_default_path(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- records
 def test_records_round_trip_exactly(corpus_store, corpus_pdfs):
-    """What comes out of the store (no corrections) is exactly what the extractor produced."""
+    """What comes out of the store (no corrections) is exactly what the extractor produced — read as the
+    import's workers read it (the fast reader; its boxes may differ from pdfplumber's by a few hundredths of a
+    point, which tests/test_pdfium_text.py bounds)."""
+    from imrdesk.extract import extract_with_reader
+
     picks = [p for p in corpus_pdfs if p.stem in ("CM16-0234202", "CM16-0213037")] + corpus_pdfs[10:14]
     for pdf in picks:
-        rec = extract(pdf)
+        rec = extract_with_reader(pdf, reader="fast")[0]
         doc_id = _doc(corpus_store, rec["case_number"])
         assert _strip(corpus_store.record(doc_id)) == rec
         assert list(_strip(corpus_store.record(doc_id))) == list(rec)  # key order kept too
@@ -578,7 +582,9 @@ def test_excel_an_analyst_can_use_at_once(corpus_store, tmp_path):
     from imrdesk.extract import error_record
 
     store = corpus_store
-    store.add_record(error_record("scan.pdf", None, "no_text_layer", "This PDF has no text layer."), b"%PDF-1.4")
+    store.add_record(
+        error_record("scan.pdf", None, "no_text_layer", "This PDF has no text layer."), b"%PDF-1.4"
+    )
     doc_id = _with_items(store)
     store.set_value(doc_id, "injury.mechanism", "- fell from a ladder")  # ordinary text starting with a dash
     export(store, tmp_path / "a.xlsx", "xlsx")
