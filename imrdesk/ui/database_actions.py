@@ -39,7 +39,7 @@ class DatabaseActions(QObject):
         self.problems = list(problems)
         w.store.verify(self.problems)
         if problems:
-            # not modal to the application: the reviewer may read the letters before choosing
+            # open(), not exec(): modal to this window only, and no nested event loop while it shows
             box = self.offer = QMessageBox(
                 QMessageBox.Icon.Warning,
                 "The database is damaged",
@@ -65,6 +65,7 @@ class DatabaseActions(QObject):
 
         w = self.window
         source = w.db_path
+        asked = dest is None  # a file chosen in the dialog may be replaced: the dialog asked first
         if dest is None:
             chosen, _ = QFileDialog.getSaveFileName(
                 w, "Recover into a new file", str(default_destination(source)), DB_FILTER
@@ -92,11 +93,10 @@ class DatabaseActions(QObject):
             QMessageBox.warning(w, "Recovery failed", shown_as_written(f"Nothing was recovered:\n{exc}"))
 
         def job(_store, task):
-            # the file chosen in the dialog may be replaced (the dialog asked); never the damaged one
-            return recover(
+            return recover(  # never into the damaged file itself
                 source,
                 dest,
-                replace=True,
+                replace=asked,
                 progress=lambda stage, n, total: task.progress((stage, n, total)),
                 cancelled=task.stop.is_set,
             )
