@@ -22,19 +22,23 @@ MONTH = (
 # An item's place in the order letters and items are read (by letter id, then item index): ties between two
 # groups are broken by whichever was met first, as a count that walks the letters in turn would.
 FIRST = "min(f.doc_id * 1000000 + f.idx)"
-COUNTS = (
-    "count(DISTINCT f.doc_id), count(*), coalesce(sum(f.decision = 'Upheld'), 0), "
-    f"coalesce(sum(f.decision = 'Overturned'), 0), {FIRST}"
+ITEM_COUNTS = (
+    f"count(*), coalesce(sum(f.decision = 'Upheld'), 0), coalesce(sum(f.decision = 'Overturned'), 0), {FIRST}"
 )
+COUNTS = f"count(DISTINCT f.doc_id), {ITEM_COUNTS}"
+# a month's and a specialty's letters are counted with the letters (those without items too): their items'
+# queries leave out the distinct count, the costly part of a group
+NO_LETTERS = f"NULL, {ITEM_COUNTS}"
 
 
 @dataclass(frozen=True)
 class Group:
-    """The items of one group (a month, a category, …): the letters they come from, their decisions, and
-    where the group was first met (a letter id and item index folded into one number)."""
+    """The items of one group (a month, a category, …): the letters they come from (None where the letters
+    are counted with :class:`LetterGroup`), their decisions, and where the group was first met (a letter id
+    and item index folded into one number)."""
 
     key: object
-    letters: int
+    letters: int | None
     items: int
     upheld: int
     overturned: int
@@ -96,14 +100,14 @@ def tallies(
         [not_stated, *params],
     )
     yield "letters", [LetterGroup(*r) for r in rows]
-    yield "overall", [Group(None, *r) for r in run(f"SELECT {COUNTS} {items}", params)]
-    for name, key, args in (
-        ("month", MONTH, []),
-        ("category", "f.category", []),
-        ("specialty", specialty, [not_stated]),
-        ("treatment", "f.treatment", []),
+    yield "overall", [Group(None, *r) for r in run(f"SELECT {NO_LETTERS} {items}", params)]
+    for name, key, args, counts in (
+        ("month", MONTH, [], NO_LETTERS),
+        ("category", "f.category", [], COUNTS),
+        ("specialty", specialty, [not_stated], NO_LETTERS),
+        ("treatment", "f.treatment", [], COUNTS),
     ):
-        sql = f"SELECT {key} AS k, {COUNTS} {items} GROUP BY 1"
+        sql = f"SELECT {key} AS k, {counts} {items} GROUP BY 1"
         yield name, [Group(*r) for r in run(sql, [*args, *params])]
     # an item counts once under each family it cites (item_facts keeps each known family once), and under
     # None when it cites none
