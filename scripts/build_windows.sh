@@ -191,8 +191,9 @@ file "$DIST/imrdesk-cli.exe" | grep -q 'PE32+ executable (console)' || die "imrd
 if find "$DIST" -iname 'bcryptprimitives.dll' -o -iname 'icuuc.dll' | grep -q .; then
   die "a Wine test shim ended up in the app"
 fi
-# OpenCV among them: imrdesk.extract.cv2_lite stands in for it (the OCR check below reads a scan with it)
-for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'cv2*.pyd' 'opencv_*.dll' '*_cls_*.onnx'; do
+# OpenCV among them (imrdesk.extract.cv2_lite stands in for it) and ONNX Runtime's C API library: the OCR
+# check below reads a scan without them
+for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'cv2*.pyd' 'opencv_*.dll' '*_cls_*.onnx' onnxruntime.dll; do
   if find "$DIST" -iname "$unused" | grep -q .; then die "$unused should have been left out (pyinstaller.spec)"; fi
 done
 [ ! -e "$DIST/_internal/cv2" ] || die "OpenCV (_internal/cv2) should have been left out (pyinstaller.spec)"

@@ -141,6 +141,7 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "cv2/cv2.abi3.so",
         "opencv_python_headless.libs/libavcodec-c4204469.so.62.28.101",
         "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",  # the line classifier, never run
+        "onnxruntime\\capi\\onnxruntime.dll",  # the C API; the Python module has the runtime linked in
         "matplotlib/mpl-data/fonts/ttf/DejaVuSerif-Bold.ttf",
     ):
         assert left_out(dest), dest
@@ -159,7 +160,8 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "pdfminer/cmap/UniJIS-UCS2-H.pickle.gz",
         "rapidocr/models/PP-OCRv6_det_small.onnx",
         "rapidocr\\models\\PP-OCRv6_rec_small.onnx",
-        "onnxruntime\\capi\\onnxruntime.dll",
+        "onnxruntime\\capi\\onnxruntime_pybind11_state.pyd",
+        "onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so",
     ):
         assert not left_out(dest), dest
     excluded = set(ns["excludes"])
