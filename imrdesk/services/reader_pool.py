@@ -5,8 +5,9 @@ Extraction runs in a small pool of worker processes started with 'spawn' (safe f
 on every platform). Each letter has a wall-clock limit; a worker that hangs is killed (``timeout``), one
 that dies (a segfault, ``os._exit``, out of memory) is replaced (``crashed``), and the pool goes on with the
 next letter. A worker that dies reading a letter with the fast reader (pdfium, C: a fault there kills the
-process) is replaced and the letter read once more with the reference reader before it counts as crashed. Workers have a memory limit (an address-space limit on POSIX, a Job object on Windows) and are
-recycled every ``max_tasks`` letters, so a long batch keeps a flat memory profile.
+process) is replaced and the letter read once more with the reference reader before it counts as crashed.
+Workers have a memory limit (an address-space limit on POSIX, a Job object on Windows) and are recycled
+every ``max_tasks`` letters, so a long batch keeps a flat memory profile.
 
 Nothing crosses the process boundary as a pickle: the parent sends a JSON header and the letter's bytes,
 the worker answers JSON (see :mod:`extract_worker`), and the parent checks what it gets is a record before
