@@ -125,20 +125,8 @@ class FieldPanel(QWidget):
         form.addRow(QWidget(), field.note)
         form.setRowVisible(field.note, False)
 
-    NARROW = 470  # below this panel width the labels stand above their values (a 1024-pixel screen)
-
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        wrap = event.size().width() < self.NARROW
-        policy = QFormLayout.RowWrapPolicy.WrapAllRows if wrap else QFormLayout.RowWrapPolicy.DontWrapRows
-        alignment = Qt.AlignmentFlag.AlignLeft if wrap else Qt.AlignmentFlag.AlignRight
-        for form in self.findChildren(QFormLayout):
-            if form.rowWrapPolicy() != policy:
-                form.setRowWrapPolicy(policy)
-                form.setLabelAlignment(alignment | Qt.AlignmentFlag.AlignTop)
-                for row in range(form.rowCount()):  # the labels' own text alignment follows
-                    item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-                    if item is not None and isinstance(item.widget(), QLabel):
-                        item.widget().setAlignment(alignment | Qt.AlignmentFlag.AlignTop)
+        wrap_forms(self, event.size().width() < NARROW_PANEL)
         super().resizeEvent(event)
 
     def _form(self, parent: QWidget) -> QFormLayout:
@@ -482,3 +470,23 @@ class FieldPanel(QWidget):
         menu = self.field_menu(path)
         menu.exec(pos)
         menu.deleteLater()
+
+
+NARROW_PANEL = 470  # below this panel width the labels stand above their values (a 1024-pixel screen)
+
+
+def wrap_forms(panel: QWidget, wrap: bool) -> None:
+    """Labels beside their values, or above them (``wrap``), in every form of the panel."""
+    policy = QFormLayout.RowWrapPolicy.WrapAllRows if wrap else QFormLayout.RowWrapPolicy.DontWrapRows
+    alignment = (
+        Qt.AlignmentFlag.AlignLeft if wrap else Qt.AlignmentFlag.AlignRight
+    ) | Qt.AlignmentFlag.AlignTop
+    for form in panel.findChildren(QFormLayout):
+        if form.rowWrapPolicy() == policy:
+            continue
+        form.setRowWrapPolicy(policy)
+        form.setLabelAlignment(alignment)
+        for row in range(form.rowCount()):  # the labels' own text alignment follows
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and isinstance(item.widget(), QLabel):
+                item.widget().setAlignment(alignment)
