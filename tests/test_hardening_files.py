@@ -355,3 +355,23 @@ def test_a_file_over_the_size_limit_is_refused_from_its_size_without_being_read(
         assert store.document_bytes(row["id"]) == b""  # listed, its bytes not stored
     again = import_paths(db, [big], workers=1)
     assert again["duplicates"] == 1 and not again["failed"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="an address-space limit read from /proc")
+def test_the_fast_reader_runs_with_bounded_headroom():
+    """The worker's fast reader may grow the process by its headroom only (a deflate bomb's inflation fails
+    there and the reference reader's budget decides); the limit is put back after the block."""
+    script = (
+        "from imrdesk.services.worker_limits import limit_memory, memory_headroom\n"
+        "limit_memory(3072)\n"
+        "with memory_headroom(64):\n"
+        "    try:\n"
+        "        bytearray(256 * 1024 * 1024)\n"
+        "        print('grew')\n"
+        "    except MemoryError:\n"
+        "        print('refused')\n"
+        "block = bytearray(256 * 1024 * 1024)\n"
+        "print('after', len(block) // (1024 * 1024))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.stdout.split() == ["refused", "after", "256"], run.stderr

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from ..record.registry import REVIEW_THRESHOLD  # the review threshold lives in the field registry
@@ -101,19 +102,28 @@ def extract(
     ocr: bool = True,
     progress: Callable[[int, int], None] | None = None,
     reader: str = "reference",
+    fast_guard: Callable[[], AbstractContextManager] | None = None,
 ) -> dict:
     """Extract one letter. ``source`` is a path or the file's bytes (then give ``name``).
 
     Pages of a PDF without a text layer are read by OCR (docs/ocr.md) unless ``ocr`` is false;
     ``progress(pages read, pages to read)`` follows that reading. ``reader`` is one of :data:`READERS`
-    (``fast`` only in a bounded process: see the module's docstring).
+    (``fast`` only in a bounded process: see the module's docstring); ``fast_guard()`` is a context the fast
+    reader's pdfium work runs in (the worker bounds its memory with it).
 
     Never raises, whatever the input: a file that cannot be read, is not a regular file, is damaged in any
     way, is over a limit (bytes, pages, decompressed bytes, text line length) or trips up a parser comes
     back as an error record. Only a MemoryError of the process itself is reported as such (``too_large``),
     since a bounded worker's memory limit is what raises it."""
     return extract_with_reader(
-        source, name, max_bytes=max_bytes, max_pages=max_pages, ocr=ocr, progress=progress, reader=reader
+        source,
+        name,
+        max_bytes=max_bytes,
+        max_pages=max_pages,
+        ocr=ocr,
+        progress=progress,
+        reader=reader,
+        fast_guard=fast_guard,
     )[0]
 
 
@@ -126,6 +136,7 @@ def extract_with_reader(
     ocr: bool = True,
     progress: Callable[[int, int], None] | None = None,
     reader: str = "reference",
+    fast_guard: Callable[[], AbstractContextManager] | None = None,
 ) -> tuple[dict, str]:
     """:func:`extract`, and which reader's reading the record is: ``fast`` or ``reference`` (a file that is
     not a PDF, or not read at all, counts as ``reference``)."""
@@ -145,18 +156,25 @@ def extract_with_reader(
     if len(data) > max_bytes:
         return error_record(name, sha, "too_large", too_large_message(len(data), max_bytes)), "reference"
     if reader == "fast" and data.strip() and is_pdf(data, name):
-        record = _extract_fast(data, name, sha, max_pages)
+        record = _extract_fast(data, name, sha, max_pages, fast_guard)
         if record is not None:
             return record, "fast"
     return _extract_reference(data, name, sha, max_pages, ocr, progress), "reference"
 
 
-def _extract_fast(data: bytes, name: str, sha: str, max_pages: int) -> dict | None:
+def _extract_fast(
+    data: bytes,
+    name: str,
+    sha: str,
+    max_pages: int,
+    guard: Callable[[], AbstractContextManager] | None = None,
+) -> dict | None:
     """The record of pdfium's reading, or None when the reference reader is to read the letter instead:
     pdfium cannot read it (or raises), a page has no text (a scan for OCR, or text pdfium misses: the
     reference reader decides), or the record is :func:`doubtful`."""
     try:
-        doc = load_pdf_fast(data, max_pages=max_pages)
+        with guard() if guard is not None else nullcontext():
+            doc = load_pdf_fast(data, max_pages=max_pages)
     except LoadError as exc:  # over the page limit: the reference reader would refuse it the same way
         return error_record(name, sha, exc.code, exc.message, exc.pages)
     except Exception:  # FastReadError, or pdfium tripping over a damaged file

@@ -33,9 +33,12 @@ import struct
 import sys
 import time
 
-from .worker_limits import limit_memory, watch_parent
+from .worker_limits import limit_memory, memory_headroom, watch_parent
 
 FAULT_ENV = "IMRDESK_TEST_FAULT"
+# What pdfium may take for one letter beyond what the worker holds (a real letter takes a few MB; a deflate
+# bomb would take gigabytes: past this its allocation fails and pdfplumber's decode budget decides).
+FAST_READER_HEADROOM_MB = 512
 
 
 def parse_faults(spec: str) -> dict[str, str]:
@@ -130,7 +133,12 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 _send(conn, {"kind": "progress", "seq": seq, "done": int(done), "total": int(total)})
 
             record = extract(
-                data, name=name, ocr=header.get("ocr") is not False, reader=reader, progress=page_read
+                data,
+                name=name,
+                ocr=header.get("ocr") is not False,
+                reader=reader,
+                progress=page_read,
+                fast_guard=lambda: memory_headroom(FAST_READER_HEADROOM_MB),
             )
             reply = {"kind": "result", "seq": seq, "record": record}
             if (record.get("error") or {}).get("message") == OUT_OF_MEMORY:

@@ -8,6 +8,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def watch_parent() -> None:
@@ -54,6 +56,37 @@ def limit_memory(memory_limit_mb: int | None) -> bool:
         return True
     except (ValueError, OSError):
         return False
+
+
+@contextmanager
+def memory_headroom(extra_mb: int) -> Iterator[None]:
+    """For the block, this process may grow by ``extra_mb`` at most (POSIX: the address-space limit lowered to
+    what it uses now plus that, then put back). The fast PDF reader runs under it: pdfium inflates streams
+    without a cap, so a deflate bomb would take gigabytes before the reference reader's budget refuses it;
+    with the headroom its allocation fails and the reference reader says ``too_large``. A no-op where the
+    limit cannot be read or set (Windows: the worker's Job object still bounds it)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm", encoding="ascii") as f:
+            used = int(f.read().split()[0]) * resource.getpagesize()
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    tight = used + int(extra_mb) * 1024 * 1024
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            tight = min(tight, bound)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (tight, hard))
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 _JOB_HANDLE = None  # kept open for the life of the process (the job's limits hold while it exists)
