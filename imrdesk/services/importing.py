@@ -1,7 +1,9 @@
 """Batch import with isolated extraction (no Qt; the command line and the window both use it).
 
 Letters are found and read by the calling process (regular files only, see :mod:`letter_files`), which is
-the only one writing to the database (one transaction per letter). Extraction runs in bounded worker
+the only one writing to the database (letters stored in batches of up to :data:`BATCH_LETTERS`, or what came
+within :data:`BATCH_SECONDS`, one transaction each and a savepoint per letter: each letter stays
+all-or-nothing). Extraction runs in bounded worker
 processes (:mod:`reader_pool`): a letter that hangs, crashes its reader or needs too much memory becomes a
 recorded failure (``timeout``, ``crashed``) and the batch goes on. Such a letter is not read again by
 later imports unless asked (``retry_failed``): a letter that hung for a minute would otherwise cost that
@@ -22,13 +24,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..record.types import ImportEvent, ImportSummary, StoredResult
-from ..store import Store
+from ..store import NewLetter, Store
 from .letter_files import SUFFIXES, LoadError, Skipped, collect_paths, read_letter, scan_paths
 from .reader_pool import Job, ReaderPool
 
 RETRY_CODES = ("timeout", "crashed")  # letters stored with these errors are read again with retry_failed
 
 Progress = Callable[[ImportEvent], None]
+# One commit for several letters: a commit costs about as much as storing a letter (12 -> 7 ms a letter
+# measured over the corpus); the reviewer sees letters arrive within BATCH_SECONDS all the same.
+BATCH_LETTERS = 16
+BATCH_SECONDS = 0.3
 
 __all__ = [
     "SUFFIXES",
@@ -49,6 +55,8 @@ class _Batch:
         self.progress = progress
         self.done = 0
         self.pool: ReaderPool | None = None
+        self.pending: list[tuple[Job, dict]] = []  # read, waiting to be stored with the next batch
+        self.pending_since = 0.0
         self.summary = {
             "imported": 0,
             "duplicates": 0,
@@ -61,7 +69,9 @@ class _Batch:
 
     @property
     def inflight(self) -> dict[str, str]:
-        return self.pool.inflight if self.pool is not None else {}
+        """Letters being read or waiting to be stored, by hash (the same bytes again are duplicates)."""
+        reading = self.pool.inflight if self.pool is not None else {}
+        return {**reading, **{job.sha: job.label for job, _ in self.pending}} if self.pending else reading
 
     def emit(self, job_label: str, name: str, status: str, message: str, **extra) -> None:
         self.done += 1
@@ -88,17 +98,45 @@ class _Batch:
 
     # ReaderPool's outcomes
     def record(self, job: Job, record: dict) -> None:
-        res = self.store.add_record(record, job.data, source_path=job.source_path, replace=job.replace)
-        code = (record.get("error") or {}).get("code")
-        self.emit(
-            job.label,
-            job.name,
-            res["status"],
-            res["message"],
-            doc_id=res["doc_id"],
-            case_duplicate=res["case_duplicate"],
-            code=code,
+        if not self.pending:
+            self.pending_since = time.monotonic()
+        self.pending.append((job, record))
+        if len(self.pending) >= BATCH_LETTERS:
+            self.flush()
+
+    def tick(self) -> None:
+        """Called by the pool between its waits: a batch waits BATCH_SECONDS at most."""
+        if self.pending and time.monotonic() - self.pending_since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store the letters read so far, in one transaction, and tell ``progress`` about each."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        results = self.store.add_records(
+            [
+                NewLetter(rec, job.data, source_path=job.source_path, replace=job.replace)
+                for job, rec in pending
+            ]
         )
+        refused = None
+        for (job, rec), res in zip(pending, results, strict=True):
+            if isinstance(res, Exception):
+                refused = refused or res
+                continue
+            code = (rec.get("error") or {}).get("code")
+            self.emit(
+                job.label,
+                job.name,
+                res["status"],
+                res["message"],
+                doc_id=res["doc_id"],
+                case_duplicate=res["case_duplicate"],
+                code=code,
+            )
+        if refused is not None:  # as when stored one by one: the others of the batch are kept
+            raise refused
 
     def reading(self, job: Job, done: int, total: int) -> None:
         """A page of a scanned letter was read by OCR: told to ``progress`` as a ``reading`` event."""
@@ -139,6 +177,7 @@ def _run(store_path, items_of: Callable, resolver: Callable, *, progress: Progre
         batch = _Batch(store, len(items), progress)
         batch.pool = ReaderPool(batch, **options)
         batch.pool.run(items, resolver(store, batch))
+        batch.flush()
         batch.summary["cancelled"] = batch.pool.cancelled
         batch.summary["skipped"] = batch.pool.skipped
         batch.summary["seconds"] = round(time.monotonic() - t0, 3)

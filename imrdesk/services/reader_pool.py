@@ -306,6 +306,9 @@ class ReaderPool:
                 self._wait()
                 for w in list(self.workers):
                     self._service(w)
+                tick = getattr(self.outcomes, "tick", None)  # e.g. store what waited long enough
+                if tick is not None:
+                    tick()
         finally:
             for w in self.workers:
                 if w.job is not None:

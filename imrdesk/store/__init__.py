@@ -3,6 +3,7 @@ audit, finding dismissals, search. No Qt, no command line, no export formats, no
 
 from ..record import DOCUMENT_STATUSES, REVIEW_STATUSES
 from .errors import SearchError, StoreError
+from .letters import NewLetter
 from .listing import SORT_KEYS, STATUS_FILTERS, ListQuery
 from .review import CLEAR, Prior
 from .schema import SCHEMA_VERSION
@@ -11,6 +12,7 @@ from .store import Store, Transaction
 __all__ = [
     "Store",
     "Transaction",
+    "NewLetter",
     "CLEAR",
     "Prior",
     "SearchError",

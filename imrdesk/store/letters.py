@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
@@ -26,6 +27,16 @@ def label(conn: sqlite3.Connection, doc_id: int) -> str:
         return f"#{doc_id}"
     case, name = row
     return f"#{doc_id} {case} ({name})" if case else f"#{doc_id} ({name})"
+
+
+@dataclass(frozen=True)
+class NewLetter:
+    """One extracted letter to store with its original bytes (see :meth:`imrdesk.store.Store.add_records`)."""
+
+    record: Record
+    data: bytes
+    source_path: str | None = None
+    replace: bool = False
 
 
 def add_record(
