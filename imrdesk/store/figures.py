@@ -8,6 +8,7 @@ import sqlite3
 
 from ..record import DOCUMENT_STATUSES
 from .review import finding_counts
+from .tallies import insight_where
 
 
 def stats(c: sqlite3.Connection) -> dict:
@@ -67,17 +68,8 @@ def stats(c: sqlite3.Connection) -> dict:
 def select_ids(
     c: sqlite3.Connection, date_from: str | None, date_to: str | None, statuses: list[str]
 ) -> list[int]:
-    where, params = ["error_code IS NULL", "removed_at IS NULL"], []
-    if date_from:
-        where.append("decision_date >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("decision_date <= ?")
-        params.append(date_to)
-    if statuses:
-        where.append(f"status IN ({','.join('?' * len(statuses))})")
-        params.extend(statuses)
-    sql = f"SELECT id FROM documents WHERE {' AND '.join(where)} ORDER BY id"
+    where, params = insight_where(date_from, date_to, statuses)
+    sql = f"SELECT d.id FROM documents d WHERE {where} ORDER BY d.id"
     return [r[0] for r in c.execute(sql, params)]
 
 

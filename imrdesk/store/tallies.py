@@ -58,7 +58,9 @@ class LetterGroup:
     last_date: str | None
 
 
-def _where(date_from: str | None, date_to: str | None, statuses: Sequence[str]) -> tuple[str, list]:
+def insight_where(date_from: str | None, date_to: str | None, statuses: Sequence[str]) -> tuple[str, list]:
+    """The letters the figures count (readable, in the dataset, decided in the range, in those statuses), as
+    an SQL condition on ``documents d`` and its parameters; stats, insights and the report share it."""
     where, params = ["d.error_code IS NULL", "d.removed_at IS NULL"], []
     if date_from:
         where.append("d.decision_date >= ?")
@@ -85,7 +87,7 @@ def tallies(
     ``specialty``, ``family`` (a family MAXIMUS cited, None for items citing none), ``treatment`` (each a list
     of :class:`Group`) and ``treatment_category`` (``(treatment, category, items)``). ``lock`` is held for
     one query at a time."""
-    where, params = _where(date_from, date_to, statuses)
+    where, params = insight_where(date_from, date_to, statuses)
     specialty = "coalesce(d.specialty, ?)"
     items = f"FROM item_facts f JOIN documents d ON d.id = f.doc_id WHERE {where}"
 
