@@ -150,6 +150,16 @@ def load_pdf(data: bytes, *, max_pages: int = MAX_PAGES, max_decoded: int = MAX_
     )
 
 
+def check_page_count(n_pages: int, max_pages: int) -> None:
+    """LoadError ``too_large`` for a PDF over the page limit (either reader)."""
+    if n_pages > max_pages:
+        raise LoadError(
+            "too_large",
+            f"The PDF has {n_pages} pages; letters over {max_pages} pages are not imported.",
+            pages=n_pages,
+        )
+
+
 def _inner(exc: BaseException) -> BaseException:
     """pdfplumber wraps pdfminer's exceptions: the one that happened."""
     return exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
@@ -187,12 +197,7 @@ def _load_pdf(data: bytes, max_pages: int) -> Document:
             raise LoadError("corrupt", f"The PDF's page tree is damaged ({type(exc).__name__}).") from None
         if n_pages == 0:
             raise LoadError("empty", "The PDF has no pages.")
-        if n_pages > max_pages:
-            raise LoadError(
-                "too_large",
-                f"The PDF has {n_pages} pages; letters over {max_pages} pages are not imported.",
-                pages=n_pages,
-            )
+        check_page_count(n_pages, max_pages)
         sizes: list[tuple[float, float]] = []
         page_words: list[list[Word]] = []
         for number, page in enumerate(pdf.pages, start=1):

@@ -29,7 +29,7 @@ import ctypes
 from itertools import groupby
 from operator import itemgetter
 
-from .document import MAX_PAGES, Document, LoadError, Word, assemble_pdf, make_word
+from .document import MAX_PAGES, Document, Word, assemble_pdf, check_page_count, make_word
 
 # pdfium has no decompression budget (pdfplumber's stops at MAX_DECODED_BYTES, ~2.5 million characters of
 # text): over this many characters in all, the reference reader reads the letter under its budget. A page
@@ -89,12 +89,7 @@ def load_pdf_fast(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
         n_pages = len(pdf)
         if n_pages == 0:
             raise FastReadError("pdfium finds no page")
-        if n_pages > max_pages:
-            raise LoadError(
-                "too_large",
-                f"The PDF has {n_pages} pages; letters over {max_pages} pages are not imported.",
-                pages=n_pages,
-            )
+        check_page_count(n_pages, max_pages)
         sizes: list[tuple[float, float]] = []
         page_words: list[list[Word]] = []
         budget = MAX_CHARS
