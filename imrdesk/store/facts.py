@@ -59,6 +59,12 @@ def corrected(rec: Record) -> str | None:
     return _dumps(paths) if paths else None
 
 
+def categories_json(categories: list[str]) -> str | None:
+    """The distinct treatment categories of a letter's items as ``documents.categories`` keeps them (a sorted
+    JSON list; None for a letter without items)."""
+    return _dumps(sorted(set(categories))) if categories else None
+
+
 def write_item_facts(conn: sqlite3.Connection, doc_id: int, rec: Record) -> list[str]:
     """Rewrite one letter's ``item_facts`` rows; returns the items' categories (for ``documents.categories``)."""
     rows = list(item_facts(rec))

@@ -11,12 +11,11 @@ import sqlite3
 from collections.abc import Sequence
 
 from ..extract import rules
-from ..extract.categories import classify_item
 from ..record import META_KEYS, get_path, letter_values, low_confidence_paths, set_path
 from ..record.registry import CITATION_COLUMNS, CITATION_KEYS, ITEM_LISTS, ITEM_TEXT, PARTIES
 from ..record.review import CONFIRMED, CORRECTED, confirmed_paths, corrected_paths, decision_counts
 from ..record.types import Record
-from .facts import corrected, specialty, write_item_facts
+from .facts import categories_json, corrected, specialty, write_item_facts
 from .search import search_text
 
 PROVENANCE_KEYS = ("page", "boxes", "confidence", "spans")
@@ -113,12 +112,6 @@ def insert_extracted(conn: sqlite3.Connection, doc_id: int, record: dict) -> Non
     )
 
 
-def categories(rec: Record) -> str | None:
-    """The treatment categories of a record's items, as the JSON list kept in ``documents.categories``."""
-    items = [it for it in rec.get("items") or [] if isinstance(it, dict)]
-    return dumps(sorted({classify_item(it) for it in items})) if items else None
-
-
 def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
     """Recompute a letter's derived columns, item facts and searchable text from its effective record."""
     rec = load(conn, [doc_id])[doc_id]
@@ -139,7 +132,7 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
             doc_id,
             len(corrected_paths(rec)),
             len(confirmed_paths(rec)),
-            dumps(sorted(set(cats))) if cats else None,
+            categories_json(cats),
             specialty(rec),
             corrected(rec),
             doc_id,
@@ -343,27 +336,22 @@ def backfill(conn: sqlite3.Connection, version: int) -> None:
     elif version == 3:  # confirmed apart from corrected: only letters with reviewer's values change
         for (doc_id,) in conn.execute("SELECT DISTINCT doc_id FROM corrections").fetchall():
             refresh(conn, doc_id)
-    elif version == 4:  # the treatment categories: items only, no provenance, no rules
-        ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
-        for start in range(0, len(ids), CHUNK):
-            chunk = load(conn, ids[start : start + CHUNK], provenance=False, check=False)
-            conn.executemany(
-                "UPDATE documents SET categories = ? WHERE id = ?",
-                [(categories(rec), doc_id) for doc_id, rec in chunk.items()],
-            )
     elif version == 5:
         backfill_facts(conn)
 
 
 def backfill_facts(conn: sqlite3.Connection) -> None:
-    """Schema 5's derived facts of the letters already stored: every letter's item facts and reviewer
-    specialty (items only: no provenance, no rules), and the changed values of the letters with a reviewer's
+    """Schema 5's derived facts of the letters already stored: every letter's item facts, treatment
+    categories and reviewer specialty (items only: no provenance, no rules), and the changed values of the letters with a reviewer's
     value (those need the provenance)."""
     ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
     for start in range(0, len(ids), CHUNK):
         for doc_id, rec in load(conn, ids[start : start + CHUNK], provenance=False, check=False).items():
-            write_item_facts(conn, doc_id, rec)
-            conn.execute("UPDATE documents SET specialty = ? WHERE id = ?", (specialty(rec), doc_id))
+            cats = write_item_facts(conn, doc_id, rec)
+            conn.execute(
+                "UPDATE documents SET specialty = ?, categories = ? WHERE id = ?",
+                (specialty(rec), categories_json(cats), doc_id),
+            )
     ids = [r[0] for r in conn.execute("SELECT DISTINCT doc_id FROM corrections ORDER BY doc_id")]
     for start in range(0, len(ids), CHUNK):
         chunk = load(conn, ids[start : start + CHUNK], check=False)

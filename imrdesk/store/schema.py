@@ -259,9 +259,9 @@ def create_v5(conn: sqlite3.Connection) -> None:
 def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], None]) -> None:
     """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill(version)``
     recomputes what that version derives for the letters already stored (the store's, since it needs the
-    record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones; 4, the
-    treatment categories of every letter; 5, the item facts and specialty of every letter and the changed
-    values of corrected ones."""
+    record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones; 5, the
+    item facts, treatment categories (schema 4's column) and specialty of every letter and the changed values
+    of corrected ones — one pass over the letters for both versions."""
     version = check_version(conn, name)  # again inside the transaction: another process may have won
     if version < SCHEMA_VERSION:
         if version == 0:
@@ -274,9 +274,7 @@ def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], N
             if version:
                 backfill(3)
         if version < 4:
-            create_v4(conn)
-            if version:
-                backfill(4)
+            create_v4(conn)  # its categories are derived with the item facts below (5)
         if version < 5:
             create_v5(conn)
             if version:

@@ -48,7 +48,7 @@ from .dataset import Dataset
 from .errors import SearchError, StoreError
 from .letters import NewLetter
 from .lists import Lists
-from .records import CHUNK, backfill, load, loads, refresh
+from .records import CHUNK, backfill, delete_extracted, load, loads, refresh
 from .review import CLEAR, Prior
 from .schema import SCHEMA_VERSION, check_version, migrate
 from .views import views_current
@@ -257,9 +257,17 @@ class Store:
     def delete_document(self, doc_id: int) -> None:
         with self.transaction():
             self._require(doc_id)
-            for table in ("citations", "items", "item_facts", "fields", "provenance"):
-                self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
-            for table in ("corrections", "dismissals", "findings", "audit", "notes", "doc_text", "files"):
+            delete_extracted(self.conn, doc_id)
+            for table in (
+                "item_facts",
+                "corrections",
+                "dismissals",
+                "findings",
+                "audit",
+                "notes",
+                "doc_text",
+                "files",
+            ):
                 self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
