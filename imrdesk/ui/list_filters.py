@@ -56,30 +56,24 @@ class ListFilters(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings: QSettings | None = None
-        self.status = QComboBox(self)
+        self.status = self._combo("Status filter", "", FILTERS)
         self.status.setObjectName("statusFilter")
-        self.status.setAccessibleName("Status filter")
-        for key, label in FILTERS:
-            self.status.addItem(label, key)
-        self.decision = QComboBox(self)
-        self.decision.setAccessibleName("Decision filter")
-        self.decision.setToolTip("Letters with at least one item upheld, or overturned")
-        for key, label in DECISIONS:
-            self.decision.addItem(label, key)
+        self.decision = self._combo(
+            "Decision filter", "Letters with at least one item upheld, or overturned", DECISIONS
+        )
         self.date_from = self._line("Decided from", "Decided on or after (2017, 2017-03 or 2017-03-09)")
         self.date_to = self._line("Decided to", "Decided on or before (2017, 2017-03 or 2017-03-09)")
         self.specialty = self._line("Specialty", "Words of the reviewer's specialty")
-        self.category = QComboBox(self)
-        self.category.setAccessibleName("Treatment category filter")
-        self.category.setToolTip("Letters with a disputed item of this treatment category")
-        self.category.addItem("Treatment", "")
-        for key, label in CATEGORY_LABELS.items():
-            self.category.addItem(label, key)
-        self.source = QComboBox(self)
-        self.source.setAccessibleName("Source filter")
-        self.source.setToolTip("Text letters, or scans read by OCR (their values carry the OCR's confidence)")
-        for key, label in SOURCES:
-            self.source.addItem(label, key)
+        self.category = self._combo(
+            "Treatment category filter",
+            "Letters with a disputed item of this treatment category",
+            [("", "Treatment"), *CATEGORY_LABELS.items()],
+        )
+        self.source = self._combo(
+            "Source filter",
+            "Text letters, or scans read by OCR (their values carry the OCR's confidence)",
+            SOURCES,
+        )
         self.views = QComboBox(self)
         self.views.setObjectName("savedViews")
         self.views.setAccessibleName("Saved views")
@@ -98,10 +92,6 @@ class ListFilters(QWidget):
         layout.setSpacing(6)
         self.views.setMinimumContentsLength(4)
         self.views.setMaximumWidth(self.views.fontMetrics().horizontalAdvance("Views") + 46)  # text, arrow
-        for combo in (self.status, self.decision, self.category, self.source):
-            # share the row by stretch, not by the longest item's width (a category's name is long)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(6)
         self.views.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for left, right in rows:
             row = QHBoxLayout()
@@ -109,10 +99,21 @@ class ListFilters(QWidget):
             row.addWidget(left, 1)
             row.addWidget(right, 0 if right is self.views else 1)
             layout.addLayout(row)
-        self.status.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        for combo in (self.decision, self.category, self.source):
-            combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self._fill_views()
+
+    def _combo(self, name: str, tip: str, choices) -> QComboBox:
+        """A filter's choices as ``(key, label)`` pairs, the key kept as the item's data."""
+        combo = QComboBox(self)
+        combo.setAccessibleName(name)
+        if tip:
+            combo.setToolTip(tip)
+        for key, label in choices:
+            combo.addItem(label, key)
+        # share the row by stretch, not by the longest item's width (a category's name is long)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)
+        combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        return combo
 
     def _line(self, placeholder: str, tip: str) -> QLineEdit:
         line = QLineEdit(self)
