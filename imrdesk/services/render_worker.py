@@ -88,6 +88,12 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
         if op == "stop":
             return
         try:
+            if op in ("render", "words") and (doc is None or header.get("doc") != doc_key):
+                # a page of a letter this process no longer holds (another letter was opened since)
+                conn.send_bytes(
+                    frame({"kind": "error", "seq": header.get("seq"), "message": "The letter is not open."})
+                )
+                continue
             if op == "open":
                 if doc is not None:
                     doc.close()
@@ -98,11 +104,6 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 conn.send_bytes(frame({"kind": "opened", "doc": doc_key, "sizes": sizes}))
             elif op == "render":
                 seq = header.get("seq")
-                if doc is None or header.get("doc") != doc_key:
-                    conn.send_bytes(
-                        frame({"kind": "error", "seq": seq, "message": "The letter is not open."})
-                    )
-                    continue
                 index = int(header["page"])
                 kind = faults.get(index + 1)
                 if kind == "crash":
@@ -140,11 +141,6 @@ def main(conn, memory_limit_mb: int | None = None) -> None:
                 pixels = b""
             elif op == "words":
                 seq = header.get("seq")
-                if doc is None or header.get("doc") != doc_key:
-                    conn.send_bytes(
-                        frame({"kind": "error", "seq": seq, "message": "The letter is not open."})
-                    )
-                    continue
                 page = doc[int(header["page"])]
                 try:
                     words = page_words(page, raw)
