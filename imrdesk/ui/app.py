@@ -15,7 +15,7 @@ from imrdesk.services.logs import start_logging
 from .crash import install_crash_handling
 from .icons import app_icon
 from .plain import shown_as_written
-from .theme import apply_theme, saved_choice, system_is_dark, wanted_dark
+from .theme import apply_choice, apply_theme, saved_choice, wanted_dark
 
 
 def configure(app: QApplication, theme: str | None = None) -> None:
@@ -35,11 +35,11 @@ def configure(app: QApplication, theme: str | None = None) -> None:
 
 def follow_system_theme(app: QApplication) -> None:
     """While the reviewer's choice is "Follow the system", a change of the desktop's scheme applies at once
-    (widgets drawn with their own colours, such as icons, take it at the next start)."""
+    (icons too: they are drawn in the theme's colours when shown)."""
 
     def changed(_scheme) -> None:
         if saved_choice() == "system":
-            apply_theme(app, system_is_dark())
+            apply_choice("system")
 
     QGuiApplication.styleHints().colorSchemeChanged.connect(changed)
 

@@ -169,3 +169,11 @@ def apply_theme(app: QApplication, dark: bool) -> None:
     sheet = stylesheet()
     app.setPalette(dark_palette(light_palette()) if dark else light_palette())
     app.setStyleSheet(dark_stylesheet(sheet) if dark else sheet)
+
+
+def apply_choice(choice: str) -> None:
+    """Put the theme a choice of :data:`THEMES` asks for in force, if it is not already."""
+    app = QApplication.instance()
+    dark = wanted_dark(choice)
+    if app is not None and dark != is_dark():
+        apply_theme(app, dark)

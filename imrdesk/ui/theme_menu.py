@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QApplication
 
-from .theme import SETTING, THEMES, apply_theme, is_dark, saved_choice, wanted_dark
+from .theme import SETTING, THEMES, apply_choice, saved_choice
 
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
@@ -28,7 +27,7 @@ def theme_actions(window: MainWindow) -> list[QAction]:
         group.addAction(action)
         actions.append(action)
     window.theme_group = group
-    _apply(chosen)
+    apply_choice(chosen)
     return actions
 
 
@@ -36,11 +35,4 @@ def choose_theme(window: MainWindow, key: str) -> None:
     window.settings.setValue(SETTING, key)
     for action in window.theme_group.actions():
         action.setChecked(action.data() == key)
-    _apply(key)
-
-
-def _apply(key: str) -> None:
-    app = QApplication.instance()
-    dark = wanted_dark(key)
-    if app is not None and dark != is_dark():
-        apply_theme(app, dark)
+    apply_choice(key)
