@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from imrdesk.extract import categories
-from imrdesk.record import corrected_paths
+from imrdesk.record import DOCUMENT_STATUSES, corrected_paths
 from imrdesk.services.export import (
     DATE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -169,7 +169,8 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
             "undated_letters": undated,
             "first_decision": first_date,
             "last_decision": last_date,
-            "by_status": statuses,
+            # by the review's order (the old path listed them in the order first met)
+            "by_status": {s: statuses[s] for s in (*DOCUMENT_STATUSES, *sorted(statuses)) if statuses.get(s)},
         },
     )
     month_rows, left_out = _month_rows(months)
@@ -225,7 +226,7 @@ def compute_records(records: Iterable[dict], *, filters: dict | None = None, top
     for name, t in treatments.items():
         cat = max(treatment_cat[name].items(), key=lambda kv: (kv[1], kv[0]))[0]
         treat_rows.append((name, categories.CATEGORY_LABELS[cat], len(t.letters), *t.decided()))
-    treat_rows.sort(key=lambda r: (-r[3], -r[2], r[0].lower()))
+    treat_rows.sort(key=lambda r: (-r[3], -r[2], r[0].lower(), r[0]))
     result.tables["top_treatments"] = Table(
         "top_treatments",
         "Most disputed treatments",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import legacy_figures as legacy
 import pytest
+from old_files import drop_summary
 
 from imrdesk.extract import extract
 from imrdesk.services import export, insights
@@ -147,6 +148,7 @@ def test_an_older_file_gets_its_facts_on_upgrade(reviewed, tmp_path):
     path = store.path
     store.close()
     conn = sqlite3.connect(path)  # what schema 4 left: no item facts, no specialty or changed values
+    drop_summary(conn)
     conn.execute("DROP TABLE item_facts")
     conn.execute("ALTER TABLE documents DROP COLUMN specialty")
     conn.execute("ALTER TABLE documents DROP COLUMN corrected")

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from old_files import drop_summary
 
 from imrdesk.extract import extract
 from imrdesk.record import CONFIRMED, CORRECTED, checked, get_value
@@ -126,6 +127,7 @@ def test_a_schema_2_file_is_upgraded_with_its_confirmations_counted(tmp_path):
     conn = sqlite3.connect(path)  # what schema 2 left: no n_confirmed, no removed_at, no views
     for view in ("dataset_letters", "dataset_items", "dataset_citations"):
         conn.execute(f"DROP VIEW {view}")
+    drop_summary(conn)
     conn.execute("DROP INDEX documents_removed")
     conn.execute("ALTER TABLE documents DROP COLUMN n_confirmed")
     conn.execute("ALTER TABLE documents DROP COLUMN removed_at")
@@ -134,7 +136,7 @@ def test_a_schema_2_file_is_upgraded_with_its_confirmations_counted(tmp_path):
     conn.commit()
     conn.close()
     with Store(path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         info = store.document_info(doc)
         assert (info["corrected"], info["confirmed"]) == (0, 1)
         assert len(_rows(store, "SELECT * FROM dataset_letters")) == 1

@@ -8,6 +8,7 @@ import functools
 from pathlib import Path
 
 import pytest
+from old_files import drop_summary
 
 from imrdesk.extract import error_record, extract
 from imrdesk.services.export import export
@@ -179,7 +180,9 @@ def test_treatment_category_filter_follows_the_effective_items(store):
         if "imaging" not in {classify_item(it) for it in recs[i].get("items") or []} and recs[i].get("items")
     )
     service = ReviewService(store)
-    key = "disputed_portion" if recs[doc]["items"][0].get("disputed_portion") else "treatment"  # what it asks for
+    key = (
+        "disputed_portion" if recs[doc]["items"][0].get("disputed_portion") else "treatment"
+    )  # what it asks for
     change = service.correct(doc, f"items[0].{key}", "MRI of the lumbar spine without contrast")
     assert doc in store.lists.ids(ListQuery(category="imaging"))
     service.apply(change.inverse)
@@ -229,13 +232,14 @@ def test_a_schema_3_file_moves_its_ocr_values_out_of_the_correctable_ones(tmp_pa
         "INSERT INTO fields (doc_id, path, ord, value) VALUES (?, ?, ?, ?)",
         [(doc, f"ocr.{k}", 90 + n, __import__("json").dumps(v)) for n, (k, v) in enumerate(ocr.items())],
     )
+    drop_summary(conn)
     conn.execute("ALTER TABLE documents DROP COLUMN ocr")
     conn.execute("ALTER TABLE documents DROP COLUMN categories")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         assert s.record(doc)["ocr"] == ocr
         assert not s.conn.execute("SELECT count(*) FROM fields WHERE path LIKE 'ocr.%'").fetchone()[0]
         assert s.lists.ids(ListQuery(source="ocr")) == [doc]

@@ -212,53 +212,49 @@ def month_range(first: str, last: str) -> Iterator[str]:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
-def _overall(letter_groups: list, overall) -> tuple[dict, dict[str, int], dict]:
-    """The overall figures, and the letters by month and by specialty, from the letter groups."""
-    by_status: dict[str, list[int]] = {}
-    months: dict[str, int] = {}
-    specialties: dict = {}
-    letters = undated = 0
-    first_date = last_date = None
+def _overall(letter_groups: list, span: tuple) -> tuple[dict, dict[str, tuple], dict[object, tuple]]:
+    """The overall figures, and the letters and their items by month and by specialty, from the letter
+    groups: ``(letters, items, upheld, overturned)`` a month or specialty."""
+    by_status: dict[str, int] = {}
+    months: dict[str, tuple] = {}
+    specialties: dict[object, tuple] = {}
+    total = (0, 0, 0, 0)
+    undated = 0
     for g in letter_groups:
-        letters += g.letters
-        seen = by_status.setdefault(g.status, [0, g.first_id])
-        seen[0] += g.letters
-        seen[1] = min(seen[1], g.first_id)
-        specialties[g.specialty] = specialties.get(g.specialty, 0) + g.letters
+        counts = (g.letters, g.items, g.upheld, g.overturned)
+        total = _add(total, counts)
+        by_status[g.status] = by_status.get(g.status, 0) + g.letters
+        specialties[g.specialty] = _add(specialties.get(g.specialty, (0, 0, 0, 0)), counts)
         if g.month is None:
             undated += g.letters
-            continue
-        months[g.month] = months.get(g.month, 0) + g.letters
-        first_date = min(first_date or g.first_date, g.first_date)
-        last_date = max(last_date or g.last_date, g.last_date)
-    o = _decided(overall.items, overall.upheld, overall.overturned)
+        else:
+            months[g.month] = _add(months.get(g.month, (0, 0, 0, 0)), counts)
+    o = _decided(*total[1:])
     figures = {
-        "letters": letters,
+        "letters": total[0],
         "items": o[0],
         "upheld": o[1],
         "overturned": o[2],
         "upheld_rate": o[3],
         "overturned_rate": o[4],
         "undated_letters": undated,
-        "first_decision": first_date,
-        "last_decision": last_date,
-        # in the order the statuses are first met, letter by letter
-        "by_status": {s: n for s, (n, _first) in sorted(by_status.items(), key=lambda kv: kv[1][1])},
+        "first_decision": span[0],
+        "last_decision": span[1],
+        # in the order of the review: new, then in progress, then reviewed (failed letters are not counted)
+        "by_status": {s: by_status[s] for s in (*DOCUMENT_STATUSES, *sorted(by_status)) if by_status.get(s)},
     }
     return figures, months, specialties
 
 
+def _add(a: tuple, b: tuple) -> tuple:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
 def build(groups: dict[str, list], *, filters: dict | None = None, top: int = 15) -> Insights:
     """The insights from the store's tallies (``store.dataset.tallies``)."""
-    (overall_group,) = groups["overall"]
-    overall, month_letters, spec_letters = _overall(groups["letters"], overall_group)
+    overall, months, spec_counts = _overall(groups["letters"], groups["span"])
     result = Insights(filters=filters or {}, overall=overall)
     undated = overall["undated_letters"]
-    month_items = {g.key: g for g in groups["month"] if g.key is not None}
-    months = {
-        m: (n, *((t.items, t.upheld, t.overturned) if (t := month_items.get(m)) else (0, 0, 0)))
-        for m, n in month_letters.items()
-    }
     month_rows, left_out = _month_rows(months)
     result.tables["by_month"] = Table(
         "by_month",
@@ -292,11 +288,7 @@ def build(groups: dict[str, list], *, filters: dict | None = None, top: int = 15
         cat_rows,
         label="Treatment category",
     )
-    spec_items = {g.key: g for g in groups["specialty"]}
-    spec_rows = []
-    for spec, n in spec_letters.items():
-        t = spec_items.get(spec)
-        spec_rows.append((spec, n, *(_decided(t.items, t.upheld, t.overturned) if t else _decided(0, 0, 0))))
+    spec_rows = [(spec, n, *_decided(*counts)) for spec, (n, *counts) in spec_counts.items()]
     spec_rows.sort(key=lambda r: (-r[2], -r[1], r[0]))
     result.tables["by_specialty"] = Table(
         "by_specialty",
@@ -325,13 +317,12 @@ def build(groups: dict[str, list], *, filters: dict | None = None, top: int = 15
     for name, cat, n in groups["treatment_category"]:
         treatment_cat[name] = max(treatment_cat.get(name, (n, cat)), (n, cat))
     treat_rows = []
-    # in the order the names are first met, so that the sort below breaks ties as a walk through the letters did
-    for t in sorted(groups["treatment"], key=lambda g: g.first):
+    for t in groups["treatment"]:
         cat = treatment_cat[t.key][1]
         treat_rows.append(
             (t.key, categories.CATEGORY_LABELS[cat], t.letters, *_decided(t.items, t.upheld, t.overturned))
         )
-    treat_rows.sort(key=lambda r: (-r[3], -r[2], r[0].lower()))
+    treat_rows.sort(key=lambda r: (-r[3], -r[2], r[0].lower(), r[0]))
     result.tables["top_treatments"] = Table(
         "top_treatments",
         "Most disputed treatments",

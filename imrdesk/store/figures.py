@@ -12,11 +12,29 @@ from .tallies import insight_where
 
 
 def stats(c: sqlite3.Connection) -> dict:
-    """Figures of the whole database from the derived columns."""
-    letters, failed, items, upheld, overturned, low, corrected, confirmed = c.execute(
-        "SELECT count(*), sum(status = 'failed'), total(n_items), total(n_upheld), total(n_overturned), "
-        "total(n_low), total(n_corrected), total(n_confirmed) FROM documents WHERE removed_at IS NULL"
-    ).fetchone()
+    """Figures of the whole database, from the pre-counted letters (``summary.py``): a few hundred rows
+    whatever the number of letters."""
+    rows = c.execute(
+        "SELECT status, format, error_code, sum(letters), sum(items), sum(upheld), sum(overturned), sum(low), "
+        "sum(corrected), sum(confirmed) FROM letter_tally GROUP BY 1, 2, 3 HAVING sum(letters) != 0"
+    ).fetchall()
+    letters = failed = items = upheld = overturned = low = corrected = confirmed = 0
+    formats: dict[str, list[int]] = {}
+    by_status = {s: 0 for s in DOCUMENT_STATUSES}
+    errors: dict = {}
+    for status, fmt, error, n, n_items, n_up, n_over, n_low, n_corr, n_conf in rows:
+        letters, items, upheld, overturned = letters + n, items + n_items, upheld + n_up, overturned + n_over
+        low, corrected, confirmed = low + n_low, corrected + n_corr, confirmed + n_conf
+        failed += n if status == "failed" else 0
+        by_status[status] = by_status.get(status, 0) + n
+        error = json.loads(error)
+        if error is not None:
+            errors[error] = errors.get(error, 0) + n
+            continue
+        fmt = json.loads(fmt)
+        counts = formats.setdefault("unknown" if fmt is None else fmt, [0, 0, 0, 0])
+        for i, v in enumerate((n, n_items, n_up, n_over)):
+            counts[i] += v
 
     def rates(n_up, n_over) -> dict:
         decided = n_up + n_over
@@ -25,29 +43,11 @@ def stats(c: sqlite3.Connection) -> dict:
             "overturned_rate": round(n_over / decided, 4) if decided else None,
         }
 
-    by_format = {}
-    for fmt, n, n_items, n_up, n_over in c.execute(
-        "SELECT coalesce(format, 'unknown'), count(*), total(n_items), total(n_upheld), total(n_overturned) "
-        "FROM documents WHERE error_code IS NULL AND removed_at IS NULL GROUP BY 1 ORDER BY 1"
-    ):
-        by_format[fmt] = {
-            "letters": n,
-            "items": int(n_items),
-            "upheld": int(n_up),
-            "overturned": int(n_over),
-            **rates(n_up, n_over),
-        }
-    by_status = {s: 0 for s in DOCUMENT_STATUSES}
-    for status, n in c.execute(
-        "SELECT status, count(*) FROM documents WHERE removed_at IS NULL GROUP BY status"
-    ):
-        by_status[status] = n
-    errors = dict(
-        c.execute(
-            "SELECT error_code, count(*) FROM documents WHERE error_code IS NOT NULL AND removed_at IS NULL "
-            "GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-    )
+    by_format = {
+        fmt: {"letters": n, "items": i, "upheld": u, "overturned": o, **rates(u, o)}
+        for fmt, (n, i, u, o) in sorted(formats.items())
+    }
+    errors = dict(sorted(errors.items()))
     return {
         "letters": letters,
         "failed": int(failed or 0),

@@ -50,7 +50,7 @@ COPIED = (
     "audit",
     "notes",
 )
-DERIVED = ("findings", "doc_text", "item_facts")
+DERIVED = ("findings", "doc_text", "item_facts", "letter_tally", "item_tally")
 ROWID_MIN, ROWID_MAX = -(2**63), 2**63 - 1
 # Failed range reads allowed per table. One damaged leaf costs a few; a damaged interior page hides a whole
 # subtree, whose key range is bisected only this far (good pages wedged between two bad ones beyond it are

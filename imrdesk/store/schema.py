@@ -11,7 +11,9 @@
    categories of the letter's items, for the list's filter);
 5. ``item_facts`` (derived: each item's decision, treatment category, normalised treatment name and the
    guideline families MAXIMUS cited), ``documents.specialty`` and ``documents.corrected`` (derived: the
-   reviewer's first specialty, the paths of changed values), so figures and exports are SQL (``facts.py``).
+   reviewer's first specialty, the paths of changed values), so figures and exports are SQL (``facts.py``);
+6. ``letter_tally`` and ``item_tally`` (derived: the figures pre-counted, kept by triggers; ``summary.py``)
+   and an index on ``documents.decision_date``.
 
 :func:`migrate` brings any older file up to :data:`SCHEMA_VERSION` in one transaction; the store's module doc
 describes each table.
@@ -23,10 +25,11 @@ import sqlite3
 from collections.abc import Callable
 
 from ..record.registry import ITEM_LISTS, ITEM_TEXT
+from . import summary
 from .errors import StoreError
 from .views import ensure_views
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def create_v1(db) -> None:
@@ -279,5 +282,7 @@ def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], N
             create_v5(conn)
             if version:
                 backfill(5)
+        if version < 6:
+            summary.create(conn)  # counted from the item facts above
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     ensure_views(conn)

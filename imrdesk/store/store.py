@@ -20,6 +20,9 @@ Tables (schema and upgrades: ``schema.py``):
   guideline families MAXIMUS cited, with ``documents.specialty`` and ``documents.corrected`` (``facts.py``):
   what the insights count and the export needs, so figures are SQL aggregates (``tallies.py``) and the
   CSV/Excel export a stream of rows (``dataset.py``) — no record rebuilt (``store.dataset``).
+- ``letter_tally`` / ``item_tally``  derived: the stats' and insights' counts pre-counted by status and month
+  of decision, kept by triggers in the same transaction as each write (``summary.py``), so a count over a
+  million letters reads a few thousand rows.
 - ``doc_text`` + ``doc_text_fts``  the searchable text of each letter (FTS5, kept in sync by triggers).
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, so a killed process leaves whole letters only. Writes

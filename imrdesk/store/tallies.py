@@ -1,17 +1,24 @@
-"""The insights' counts as SQL aggregates over ``documents`` and the derived ``item_facts`` (schema 5): no
-record is rebuilt and nothing is counted in Python, so a count over a million letters runs inside SQLite
-(which lets go of Python's lock while it steps) and returns only a few rows a group.
+"""The insights' counts as SQL aggregates: no record is rebuilt and nothing is counted in Python.
+
+Two ways to the same counts:
+
+- from the pre-counted summary tables (``summary.py``, schema 6): a few rows a group whatever the size of the
+  dataset — used when the date filter, if any, covers whole months (what the insights window and the
+  command line's ``YYYY-MM``/``YYYY`` filters give) and every stored decision date is a plain date;
+- from ``documents`` and ``item_facts`` (schema 5), for any other filter: one pass over the letters chosen.
 
 The letters counted are the readable ones still in the dataset, filtered like :func:`figures.select_ids`
-(decision date range, review statuses). Each query is one :class:`Group` list; :func:`tallies` yields them one
-by one so a caller can stop between two.
+(decision date range, review statuses). :func:`tallies` yields its groups one query at a time so a caller
+can stop between two.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 # A decision date's month, as the insights read it: the first seven characters of a text of seven or more.
@@ -19,43 +26,34 @@ MONTH = (
     "CASE WHEN typeof(d.decision_date) = 'text' AND length(d.decision_date) >= 7 "
     "THEN substr(d.decision_date, 1, 7) END"
 )
-# An item's place in the order letters and items are read (by letter id, then item index): ties between two
-# groups are broken by whichever was met first, as a count that walks the letters in turn would.
-FIRST = "min(f.doc_id * 1000000 + f.idx)"
-ITEM_COUNTS = (
-    f"count(*), coalesce(sum(f.decision = 'Upheld'), 0), coalesce(sum(f.decision = 'Overturned'), 0), {FIRST}"
-)
-COUNTS = f"count(DISTINCT f.doc_id), {ITEM_COUNTS}"
-# a month's and a specialty's letters are counted with the letters (those without items too): their items'
-# queries leave out the distinct count, the costly part of a group
-NO_LETTERS = f"NULL, {ITEM_COUNTS}"
+DECISIONS = "count(*), total(f.decision = 'Upheld'), total(f.decision = 'Overturned')"
+SUMS = "sum(letters), sum(items), sum(upheld), sum(overturned)"
 
 
 @dataclass(frozen=True)
 class Group:
-    """The items of one group (a month, a category, …): the letters they come from (None where the letters
-    are counted with :class:`LetterGroup`), their decisions, and where the group was first met (a letter id
-    and item index folded into one number)."""
+    """The items of one group (a category, a treatment, a guideline family): the letters they come from (a
+    letter counts once), the items and their decisions."""
 
     key: object
-    letters: int | None
+    letters: int
     items: int
     upheld: int
     overturned: int
-    first: int
 
 
 @dataclass(frozen=True)
 class LetterGroup:
-    """Letters by review status, month of decision and reviewer specialty (letters without items too)."""
+    """Letters by review status, month of decision (None without one) and first reviewer specialty, with their
+    items and decisions (letters without items too)."""
 
     status: str
     month: str | None
-    specialty: str
+    specialty: object
     letters: int
-    first_id: int
-    first_date: str | None
-    last_date: str | None
+    items: int
+    upheld: int
+    overturned: int
 
 
 def insight_where(date_from: str | None, date_to: str | None, statuses: Sequence[str]) -> tuple[str, list]:
@@ -74,6 +72,16 @@ def insight_where(date_from: str | None, date_to: str | None, statuses: Sequence
     return " AND ".join(where), params
 
 
+def whole_months(date_from: str | None, date_to: str | None) -> bool:
+    """True when the range starts on a month's first day and ends on a month's last (or is open)."""
+    try:
+        if date_from and _dt.date.fromisoformat(date_from).day != 1:
+            return False
+        return not date_to or (_dt.date.fromisoformat(date_to) + _dt.timedelta(days=1)).day == 1
+    except ValueError:
+        return False
+
+
 def tallies(
     conn: sqlite3.Connection,
     lock: threading.RLock,
@@ -82,42 +90,105 @@ def tallies(
     date_to: str | None = None,
     statuses: Sequence[str] = (),
     not_stated: str = "not stated",
-) -> Iterator[tuple[str, list]]:
-    """``(name, rows)`` for ``letters`` (:class:`LetterGroup`), then ``overall``, ``month``, ``category``,
-    ``specialty``, ``family`` (a family MAXIMUS cited, None for items citing none), ``treatment`` (each a list
-    of :class:`Group`) and ``treatment_category`` (``(treatment, category, items)``). ``lock`` is held for
-    one query at a time."""
-    where, params = insight_where(date_from, date_to, statuses)
-    specialty = "coalesce(d.specialty, ?)"
-    items = f"FROM item_facts f JOIN documents d ON d.id = f.doc_id WHERE {where}"
+    scan: bool = False,
+) -> Iterator[tuple[str, object]]:
+    """``(name, rows)`` for ``letters`` (:class:`LetterGroup`), ``span`` (the first and last decision date),
+    then ``category``, ``family`` (a family MAXIMUS cited, None for items citing none), ``treatment`` (each
+    a list of :class:`Group`) and ``treatment_category`` (``(treatment, category, items)``). ``lock`` is
+    held for one query at a time. ``scan``: count from the tables even where the summary would serve."""
 
-    def run(sql: str, args: list) -> list:
+    def run(sql: str, args: Sequence) -> list:
         with lock:
             return conn.execute(sql, args).fetchall()
 
+    where, params = insight_where(date_from, date_to, statuses)
+    counts = _scanned if scan or not _summary_serves(run, date_from, date_to) else _summed
+    yield from counts(run, where, params, date_from, date_to, statuses, not_stated)
+    yield "span", (_edge(run, where, params, "ASC"), _edge(run, where, params, "DESC"))
+
+
+def _summary_serves(run: Callable, date_from: str | None, date_to: str | None) -> bool:
+    if not (date_from or date_to):
+        return True
+    # a date that is not a plain date compares with a range's ends as text, not by its month
+    odd = run("SELECT 1 FROM letter_tally WHERE exact = 0 AND letters != 0 LIMIT 1", ())
+    return whole_months(date_from, date_to) and not odd
+
+
+def _edge(run: Callable, where: str, params: list, order: str) -> str | None:
+    """The first (ASC) or last (DESC) decision date with a month, walking the decision-date index."""
     rows = run(
-        f"SELECT d.status, {MONTH} AS month, {specialty} AS spec, count(*), min(d.id), "
-        "min(d.decision_date), max(d.decision_date) "
+        "SELECT d.decision_date FROM documents d INDEXED BY documents_decision_date "
+        f"WHERE {where} AND d.decision_date >= '' AND length(d.decision_date) >= 7 "
+        f"ORDER BY d.decision_date {order} LIMIT 1",
+        params,
+    )
+    return rows[0][0] if rows else None
+
+
+def _summed(run, where, params, date_from, date_to, statuses, not_stated) -> Iterator[tuple[str, object]]:
+    """The counts from the summary tables."""
+    cond, args = ["1"], []
+    if date_from or date_to:
+        cond.append("month != ''")
+    if date_from:
+        cond.append("month >= ?")
+        args.append(date_from[:7])
+    if date_to:
+        cond.append("month <= ?")
+        args.append(date_to[:7])
+    if statuses:
+        cond.append(f"status IN ({','.join('?' * len(statuses))})")
+        args.extend(statuses)
+    cond_sql = " AND ".join(cond)
+    rows = run(
+        f"SELECT status, month, specialty, {SUMS} FROM letter_tally WHERE error_code = 'null' AND {cond_sql} "
+        "GROUP BY 1, 2, 3 HAVING sum(letters) != 0",
+        args,
+    )
+    yield (
+        "letters",
+        [LetterGroup(s, m or None, _key(k, not_stated), *map(int, rest)) for s, m, k, *rest in rows],
+    )
+    for kind in ("category", "family", "treatment"):
+        rows = run(
+            f"SELECT key, {SUMS} FROM item_tally WHERE kind = ? AND {cond_sql} GROUP BY 1 HAVING sum(items) != 0",
+            [kind, *args],
+        )
+        yield kind, [Group(json.loads(k), *map(int, rest)) for k, *rest in rows]
+    rows = run(
+        f"SELECT key, sum(items) FROM item_tally WHERE kind = 'treatment_category' AND {cond_sql} "
+        "GROUP BY 1 HAVING sum(items) != 0",
+        args,
+    )
+    yield "treatment_category", [(*json.loads(k), int(n)) for k, n in rows]
+
+
+def _key(text: str, not_stated: str) -> object:
+    value = json.loads(text)
+    return not_stated if value is None else value
+
+
+def _scanned(run, where, params, date_from, date_to, statuses, not_stated) -> Iterator[tuple[str, object]]:
+    """The same counts from ``documents`` and ``item_facts``."""
+    rows = run(
+        f"SELECT d.status, {MONTH}, coalesce(d.specialty, ?), count(*), total(coalesce(d.n_items, 0)), "
+        "total(coalesce(d.n_upheld, 0)), total(coalesce(d.n_overturned, 0)) "
         f"FROM documents d WHERE {where} GROUP BY 1, 2, 3",
         [not_stated, *params],
     )
-    yield "letters", [LetterGroup(*r) for r in rows]
-    yield "overall", [Group(None, *r) for r in run(f"SELECT {NO_LETTERS} {items}", params)]
-    for name, key, args, counts in (
-        ("month", MONTH, [], NO_LETTERS),
-        ("category", "f.category", [], COUNTS),
-        ("specialty", specialty, [not_stated], NO_LETTERS),
-        ("treatment", "f.treatment", [], COUNTS),
-    ):
-        sql = f"SELECT {key} AS k, {counts} {items} GROUP BY 1"
-        yield name, [Group(*r) for r in run(sql, [*args, *params])]
+    yield "letters", [LetterGroup(s, m, k, *map(int, rest)) for s, m, k, *rest in rows]
+    items = f"FROM item_facts f JOIN documents d ON d.id = f.doc_id WHERE {where}"
     # an item counts once under each family it cites (item_facts keeps each known family once), and under
     # None when it cites none
-    sql = (
-        f"SELECT j.value AS k, {COUNTS} FROM item_facts f JOIN documents d ON d.id = f.doc_id "
+    families = (
+        "FROM item_facts f JOIN documents d ON d.id = f.doc_id "
         "JOIN json_each(CASE f.families WHEN '[]' THEN '[null]' ELSE f.families END) j "
-        f"WHERE {where} GROUP BY 1"
+        f"WHERE {where}"
     )
-    yield "family", [Group(*r) for r in run(sql, params)]
-    sql = f"SELECT f.treatment, f.category, count(*) {items} GROUP BY 1, 2"
-    yield "treatment_category", run(sql, params)
+    for name, key, source in (("category", "f.category", items), ("family", "j.value", families)):
+        sql = f"SELECT {key}, count(DISTINCT f.doc_id), {DECISIONS} {source} GROUP BY 1"
+        yield name, [Group(k, *map(int, rest)) for k, *rest in run(sql, params)]
+    sql = f"SELECT f.treatment, count(DISTINCT f.doc_id), {DECISIONS} {items} GROUP BY 1"
+    yield "treatment", [Group(k, *map(int, rest)) for k, *rest in run(sql, params)]
+    yield "treatment_category", run(f"SELECT f.treatment, f.category, count(*) {items} GROUP BY 1, 2", params)
