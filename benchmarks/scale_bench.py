@@ -44,7 +44,7 @@ import legacy_figures as legacy  # noqa: E402
 from imrdesk.cli import main as cli  # noqa: E402
 from imrdesk.services import export, insights  # noqa: E402
 from imrdesk.services.importing import import_paths  # noqa: E402
-from imrdesk.services.report import quality, render  # noqa: E402
+from imrdesk.services.report import render  # noqa: E402
 from imrdesk.services.review import ReviewService  # noqa: E402
 from imrdesk.store import Store  # noqa: E402
 
@@ -209,7 +209,7 @@ def old_report(db: Path, out: Path) -> None:
     with Store(db) as store:
         ins = legacy.compute(store)
         ids = insights.select_ids(store)
-        out.write_text(render(ins, quality=quality(store, ids), database=db.name), encoding="utf-8")
+        out.write_text(render(ins, quality=store.review_state(ids), database=db.name), encoding="utf-8")
 
 
 def new_insights(db: Path) -> object:

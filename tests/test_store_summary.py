@@ -134,3 +134,13 @@ def test_a_schema_5_file_is_counted_on_upgrade(worked):
     with Store(path) as upgraded:
         assert summary_rows(upgraded.conn) == rows
         assert (upgraded.stats(), insights.compute(upgraded, top=0).to_json()) == before
+
+
+def test_the_reports_review_state_equals_that_of_the_letters_listed(worked):
+    for filters in (*WHOLE_MONTHS, {"date_from": "2016-06-02", "date_to": "2017-02-14"}):
+        date_from, date_to = filters.get("date_from"), filters.get("date_to")
+        statuses = filters.get("statuses", ())
+        ids = worked.select_ids(date_from=date_from, date_to=date_to, statuses=statuses)
+        expected = worked.review_state(ids)
+        assert worked.review_state_where(date_from=date_from, date_to=date_to, statuses=statuses) == expected
+    assert expected["by_status"] and expected["findings"]["open"]

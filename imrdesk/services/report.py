@@ -216,9 +216,14 @@ def _method_html() -> str:
     )
 
 
-def quality(store: Store, ids: list[int]) -> dict:
-    """The state of the review of some letters: statuses, corrected and low-confidence values, findings."""
-    return store.review_state(ids)
+def quality(store: Store, filters: dict) -> dict:
+    """The state of the review of the letters the insights' ``filters`` select: statuses, corrected and
+    low-confidence values, findings."""
+    return store.review_state_where(
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        statuses=filters.get("status") or (),
+    )
 
 
 def write_report(
@@ -232,11 +237,10 @@ def write_report(
 ) -> Path:
     """Compute the insights with these filters and write the HTML report to ``path`` (atomically)."""
     from .files import atomic_file
-    from .insights import compute, select_ids
+    from .insights import compute
 
     ins = compute(store, date_from=date_from, date_to=date_to, status=status, top=top)
-    ids = select_ids(store, date_from=ins.filters["date_from"], date_to=ins.filters["date_to"], status=status)
-    text = render(ins, quality=quality(store, ids), database=store.path.name)
+    text = render(ins, quality=quality(store, ins.filters), database=store.path.name)
     path = Path(path)
     with atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)

@@ -8,7 +8,7 @@ import sqlite3
 
 from ..record import DOCUMENT_STATUSES
 from .review import finding_counts
-from .tallies import insight_where
+from .tallies import insight_where, month_condition, summary_serves
 
 
 def stats(c: sqlite3.Connection) -> dict:
@@ -93,4 +93,32 @@ def review_state(c: sqlite3.Connection, ids: list[int]) -> dict:
         "corrected_values": int(corrected),
         "confirmed_values": int(confirmed),
         "findings": finding_counts(c, ids),
+    }
+
+
+def review_state_where(
+    c: sqlite3.Connection, date_from: str | None, date_to: str | None, statuses: list[str]
+) -> dict:
+    """:func:`review_state` of the letters :func:`select_ids` selects, without listing them: from the
+    pre-counted letters where the filter allows (``tallies.summary_serves``), else from the documents."""
+    where, params = insight_where(date_from, date_to, statuses)
+    if summary_serves(c, date_from, date_to):
+        cond, args = month_condition(date_from, date_to, statuses)
+        rows = c.execute(
+            "SELECT status, sum(letters), sum(low), sum(corrected), sum(confirmed) FROM letter_tally "
+            f"WHERE error_code = 'null' AND {cond} GROUP BY status HAVING sum(letters) != 0 ORDER BY status",
+            args,
+        ).fetchall()
+    else:
+        rows = c.execute(
+            "SELECT d.status, count(*), total(d.n_low), total(d.n_corrected), total(d.n_confirmed) "
+            f"FROM documents d WHERE {where} GROUP BY d.status ORDER BY d.status",
+            params,
+        ).fetchall()
+    return {
+        "by_status": {status: n for status, n, *_ in rows},
+        "low_confidence_values": int(sum(r[2] for r in rows)),
+        "corrected_values": int(sum(r[3] for r in rows)),
+        "confirmed_values": int(sum(r[4] for r in rows)),
+        "findings": finding_counts(c, letters=(where, params)),
     }

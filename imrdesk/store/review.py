@@ -185,13 +185,19 @@ def value_history(conn: sqlite3.Connection, doc_id: int, path: str) -> list[Audi
     ]
 
 
-def finding_counts(conn: sqlite3.Connection, ids: Sequence[int] | None = None) -> dict:
+def finding_counts(
+    conn: sqlite3.Connection, ids: Sequence[int] | None = None, letters: tuple[str, list] | None = None
+) -> dict:
     """Open findings by rule (every rule listed, zeros included), their total, the letters with at least
-    one, and the dismissals, over the whole database or some letters."""
+    one, and the dismissals, over the whole database, some letters (``ids``) or the letters an SQL condition
+    on ``documents d`` selects (``letters``: the condition and its parameters)."""
     where, params = "", []
     if ids is not None:
         where = " WHERE doc_id IN (SELECT value FROM json_each(?))"
         params = [json.dumps(list(ids))]
+    elif letters is not None:
+        where = f" WHERE doc_id IN (SELECT d.id FROM documents d WHERE {letters[0]})"
+        params = list(letters[1])
     by_rule = {r: 0 for r in rules.RULES}
     for rule, n in conn.execute(f"SELECT rule, count(*) FROM findings{where} GROUP BY rule", params):
         by_rule[rule] = n

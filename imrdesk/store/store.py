@@ -501,3 +501,10 @@ class Store:
     def review_state(self, ids: Iterable[int]) -> dict:
         """The state of the review of some letters: statuses, corrected and low-confidence values, findings."""
         return figures.review_state(self.conn, list(ids))
+
+    @_locked
+    def review_state_where(
+        self, *, date_from: str | None = None, date_to: str | None = None, statuses: Sequence[str] = ()
+    ) -> dict:
+        """:meth:`review_state` of the letters :meth:`select_ids` would give, counted without listing them."""
+        return figures.review_state_where(self.conn, date_from, date_to, list(statuses))

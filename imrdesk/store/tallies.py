@@ -102,17 +102,39 @@ def tallies(
             return conn.execute(sql, args).fetchall()
 
     where, params = insight_where(date_from, date_to, statuses)
-    counts = _scanned if scan or not _summary_serves(run, date_from, date_to) else _summed
+    with lock:
+        served = not scan and summary_serves(conn, date_from, date_to)
+    counts = _summed if served else _scanned
     yield from counts(run, where, params, date_from, date_to, statuses, not_stated)
     yield "span", (_edge(run, where, params, "ASC"), _edge(run, where, params, "DESC"))
 
 
-def _summary_serves(run: Callable, date_from: str | None, date_to: str | None) -> bool:
+def summary_serves(conn: sqlite3.Connection, date_from: str | None, date_to: str | None) -> bool:
+    """True when the summary tables count exactly the letters this date filter selects: no filter, or whole
+    months and every stored decision date a plain date (another text compares with a range's ends as text,
+    not by its month)."""
     if not (date_from or date_to):
         return True
-    # a date that is not a plain date compares with a range's ends as text, not by its month
-    odd = run("SELECT 1 FROM letter_tally WHERE exact = 0 AND letters != 0 LIMIT 1", ())
-    return whole_months(date_from, date_to) and not odd
+    if not whole_months(date_from, date_to):
+        return False
+    return not conn.execute("SELECT 1 FROM letter_tally WHERE exact = 0 AND letters != 0 LIMIT 1").fetchone()
+
+
+def month_condition(date_from: str | None, date_to: str | None, statuses: Sequence[str]) -> tuple[str, list]:
+    """The filter as a condition on the summary tables' ``month`` and ``status`` (whole months)."""
+    cond, args = ["1"], []
+    if date_from or date_to:
+        cond.append("month != ''")
+    if date_from:
+        cond.append("month >= ?")
+        args.append(date_from[:7])
+    if date_to:
+        cond.append("month <= ?")
+        args.append(date_to[:7])
+    if statuses:
+        cond.append(f"status IN ({','.join('?' * len(statuses))})")
+        args.extend(statuses)
+    return " AND ".join(cond), args
 
 
 def _edge(run: Callable, where: str, params: list, order: str) -> str | None:
@@ -128,19 +150,7 @@ def _edge(run: Callable, where: str, params: list, order: str) -> str | None:
 
 def _summed(run, where, params, date_from, date_to, statuses, not_stated) -> Iterator[tuple[str, object]]:
     """The counts from the summary tables."""
-    cond, args = ["1"], []
-    if date_from or date_to:
-        cond.append("month != ''")
-    if date_from:
-        cond.append("month >= ?")
-        args.append(date_from[:7])
-    if date_to:
-        cond.append("month <= ?")
-        args.append(date_to[:7])
-    if statuses:
-        cond.append(f"status IN ({','.join('?' * len(statuses))})")
-        args.extend(statuses)
-    cond_sql = " AND ".join(cond)
+    cond_sql, args = month_condition(date_from, date_to, statuses)
     rows = run(
         f"SELECT status, month, specialty, {SUMS} FROM letter_tally WHERE error_code = 'null' AND {cond_sql} "
         "GROUP BY 1, 2, 3 HAVING sum(letters) != 0",
