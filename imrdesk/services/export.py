@@ -12,9 +12,7 @@ Spreadsheet cells that a spreadsheet program would run as a formula (text starti
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as _dt
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -29,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FORMATS = ("csv", "json", "xlsx")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = frozenset(FORMULA_PREFIXES)  # each one character: ``text[:1] in _FORMULA``
 XLSX_CELL_LIMIT = 32767
 
 # the registry says which fields are columns, and in which order
@@ -36,7 +35,6 @@ LETTER_COLUMNS = EXPORT_LETTER_COLUMNS
 ITEM_COLUMNS = EXPORT_ITEM_COLUMNS
 # open_findings: messages of the letter's open validation findings and of the row's item ("; " between them)
 ROW_COLUMNS = (*(c for c, _ in LETTER_COLUMNS), *ITEM_COLUMNS, "corrected_fields", "open_findings")
-_LETTER_PART, _ITEM_PART = ROW_COLUMNS[: len(LETTER_COLUMNS)], ROW_COLUMNS[len(LETTER_COLUMNS) :]
 DOCUMENT_COLUMNS = (
     "id",
     "file_name",
@@ -67,54 +65,103 @@ def neutralise(value):
 def cell(value):
     """A value as a CSV cell: a list joined with "; ", a dict as JSON, formula-looking text neutralised."""
     if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
+        value = "; ".join(map(str, value))
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
     return neutralise(value)
 
 
-def item_rows(letter: DatasetLetter) -> Iterator[dict]:
-    """Rows of the CSV/Excel dataset for one letter: one per disputed item, the letter's fields repeated
-    (a letter without items, e.g. a failed one, gives one row with empty item columns)."""
-    meta = {
-        "id": letter.id,
-        "file": letter.file,
-        "format": letter.format,
-        "review_status": letter.status,
-        "pages": letter.pages,
-        "sha256": letter.sha256,
-    }
+# the letter's part of a row: an index into its identity (:func:`_identity`), or a field path into its values
+_IDENTITY = ("id", "file", "format", "review_status", "pages", "sha256", "error_code", "error_message")
+_LETTER_PLAN = tuple(
+    _IDENTITY.index(column)
+    if column in ("error_code", "error_message")
+    else _IDENTITY.index(path)
+    if path in _IDENTITY
+    else path
+    for column, path in LETTER_COLUMNS
+)
+_ITEM_KEYS = ITEM_COLUMNS[1:]
+
+
+def letter_values(letter: DatasetLetter) -> list:
+    """The letter's part of each of its rows: its values in column order (None where it has none)."""
     failed = bool(letter.error_code)  # a record has an error only when it has a code
-    base: dict = {}
-    for column, path in LETTER_COLUMNS:
-        if column == "error_code":
-            base[column] = letter.error_code if failed else None
-        elif column == "error_message":
-            base[column] = letter.error_message if failed else None
-        elif path in meta:
-            base[column] = meta[path]
-        else:
-            base[column] = letter.values.get(path)
-    corrected = letter.corrected
+    identity = (
+        letter.id,
+        letter.file,
+        letter.format,
+        letter.status,
+        letter.pages,
+        letter.sha256,
+        letter.error_code if failed else None,
+        letter.error_message if failed else None,
+    )
+    values = letter.values
+    return [identity[k] if k.__class__ is int else values.get(k) for k in _LETTER_PLAN]
+
+
+def item_values(letter: DatasetLetter) -> list[list]:
+    """The item's part of each of the letter's rows, one per disputed item (a letter without items, e.g. a
+    failed one, has one row with empty item columns), then the row's changed paths and open findings."""
+    corrected, findings = letter.corrected, letter.findings
     letter_corrected = [p for p in corrected if not p.startswith("items[")]
-    letter_findings = [m for p, m in letter.findings if not str(p).startswith("items[")]
+    letter_findings = [m for p, m in findings if not str(p).startswith("items[")]
     if not letter.items:
-        yield {
-            **base,
-            **{c: None for c in ITEM_COLUMNS},
-            "corrected_fields": letter_corrected,
-            "open_findings": letter_findings,
-        }
-        return
+        return [[*(None for _ in ITEM_COLUMNS), letter_corrected, letter_findings]]
+    rows = []
     for idx, item in enumerate(letter.items):
-        row = dict(base)
-        row["item_index"] = idx
-        for column in ITEM_COLUMNS[1:]:
-            row[column] = item.get(column)
-        prefix = f"items[{idx}]."
-        row["corrected_fields"] = letter_corrected + [p for p in corrected if p.startswith(prefix)]
-        row["open_findings"] = letter_findings + [m for p, m in letter.findings if str(p).startswith(prefix)]
-        yield row
+        row = [idx, *map(item.get, _ITEM_KEYS)]
+        if len(letter_corrected) < len(corrected) or len(letter_findings) < len(findings):
+            prefix = f"items[{idx}]."
+            row.append(letter_corrected + [p for p in corrected if p.startswith(prefix)])
+            row.append(letter_findings + [m for p, m in findings if str(p).startswith(prefix)])
+        else:
+            row += (letter_corrected, letter_findings)
+        rows.append(row)
+    return rows
+
+
+def item_rows(letter: DatasetLetter) -> Iterator[dict]:
+    """Rows of the CSV/Excel dataset for one letter as column -> value: one per disputed item, the letter's
+    fields repeated."""
+    head = letter_values(letter)
+    for values in item_values(letter):
+        yield dict(zip(ROW_COLUMNS, (*head, *values), strict=True))
+
+
+def csv_fields(values: Iterable) -> str:
+    """``values`` as :func:`cell` makes them (None empty), joined into the fields of a CSV line exactly as
+    the csv module writes them (the excel dialect: a field with a comma, a quote or a line break quoted, its
+    quotes doubled) — in line, by string methods that run over a long text at once, not a character at a time
+    and a call a cell."""
+    cells = [
+        ("'" + v if v[:1] in _FORMULA else v)
+        if v.__class__ is str
+        else ""
+        if v is None
+        else str(v)
+        if v.__class__ is int
+        else _text(v)
+        for v in values
+    ]
+    return ",".join(
+        [
+            ('"' + c.replace('"', '""') + '"')
+            if '"' in c
+            else ('"' + c + '"')
+            if ("," in c or "\n" in c or "\r" in c)
+            else c
+            for c in cells
+        ]
+    )
+
+
+def _text(value) -> str:
+    if value.__class__ is list and not value:
+        return ""
+    value = cell(value)
+    return value if value.__class__ is str else str(value)  # a number as the csv module writes it
 
 
 def export(
@@ -143,38 +190,27 @@ def _json(store: Store, path: Path, ids: list[int]) -> int:
     return n
 
 
-class _Line:
-    """One CSV line's text from some cells. The csv module quotes each field on its own, so a line is the
-    letter's part and the item's part joined by a comma: the letter's part (its long summary, diagnoses …) is
-    quoted and encoded once for all its rows."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer)
-
-    def __call__(self, cells: list) -> str:
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        self.writer.writerow(cells)
-        return self.buffer.getvalue()
+FLUSH = 4000  # lines joined, encoded and written at once
+EOL = "\r\n"  # the excel dialect's line end
 
 
 def _csv(store: Store, path: Path, ids: list[int]) -> int:
+    """A line is the letter's part and the item's part joined by a comma: the letter's part (its long
+    summary, diagnoses …) is made once for all its rows."""
     n = 0
-    line = _Line()
+    lines = [csv_fields(ROW_COLUMNS), EOL]
     # utf-8 with a byte order mark, so that spreadsheet programs read accents correctly
     with atomic_file(path, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
-        fh.write(line(list(ROW_COLUMNS)).encode("utf-8"))
         for letter in store.dataset.letters(ids):
-            head = None
-            for row in item_rows(letter):
-                if head is None:
-                    cells = ["" if row[c] is None else cell(row[c]) for c in _LETTER_PART]
-                    head = line(cells)[: -len(line.writer.dialect.lineterminator)].encode("utf-8") + b","
-                item = ["" if row[c] is None else cell(row[c]) for c in _ITEM_PART]
-                fh.write(head + line(item).encode("utf-8"))
+            head = csv_fields(letter_values(letter)) + ","
+            for values in item_values(letter):
+                lines += (head, csv_fields(values), EOL)
                 n += 1
+            if len(lines) >= FLUSH:
+                fh.write("".join(lines).encode("utf-8"))
+                lines.clear()
+        fh.write("".join(lines).encode("utf-8"))
     return n
 
 

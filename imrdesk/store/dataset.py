@@ -46,41 +46,57 @@ class DatasetLetter:
 
 
 def _letters_sql() -> str:
-    # a letter's values as one JSON object (one parse a letter, not one a value); a path the letter has no
-    # value for is not a key, so a correction of it is not applied
-    paths = ", ".join(f"'{path}'" for path in LETTER_PATHS)
-    values = (
-        "(SELECT json_group_object(f.path, json(f.value)) FROM fields f "
-        f"WHERE f.doc_id = d.id AND f.path IN ({paths}))"
-    )
+    # a letter's item key order (``layout``) comes as its own small JSON; the values come by VALUES_SQL
     return (
-        "SELECT d.id, d.file_name, d.status, d.format, d.pages, d.sha256, d.error_code, d.error_message, "
-        f"d.corrected, d.layout, {values} FROM documents d WHERE d.id IN (SELECT value FROM json_each(?))"
+        "SELECT id, file_name, status, format, pages, sha256, error_code, error_message, corrected, "
+        "json_extract(nullif(layout, ''), '$.item_keys') FROM documents WHERE id IN (SELECT value FROM json_each(?))"
     )
+
+
+def _values_sql() -> str:
+    # the chunk's letter values as one JSON object, {"<doc id>": {"<path>": value}}: one parse a chunk, not
+    # one a letter or a value. The stored values are JSON already, so the object is put together as text,
+    # not parsed again. A path the letter has no value for is not a key, so a correction of it is not
+    # applied. The rows are looked up in the table's order (a letter's rows need not lie side by side).
+    paths = ", ".join(f"'{path}'" for path in LETTER_PATHS)
+    rows = (
+        "SELECT doc_id, group_concat('\"' || path || '\":' || coalesce(value, 'null'), ',') AS obj "
+        "FROM fields WHERE rowid IN (SELECT rowid FROM fields "
+        f"WHERE doc_id IN (SELECT value FROM json_each(?)) AND path IN ({paths})) GROUP BY doc_id"
+    )
+    return f"SELECT '{{' || group_concat('\"' || doc_id || '\":{{' || obj || '}}', ',') || '}}' FROM ({rows})"
 
 
 LETTERS_SQL = _letters_sql()
+VALUES_SQL = _values_sql()
 ITEMS_SQL = (
     f"SELECT doc_id, idx, {', '.join((*ITEM_TEXT, *ITEM_LISTS))} FROM items "
     "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, idx"
 )
+_N_TEXT = len(ITEM_TEXT)
 
 
 def _loads(text):
     return None if text is None else json.loads(text)
 
 
-def _item(row: tuple, item_keys: list[str] | None) -> dict[str, object]:
-    """An item's extracted values as :func:`records.load` gives them: with the letter's item key order
+def _lists(rows: list[tuple]) -> list:
+    """The items' list columns (JSON text or NULL) of ``rows``, decoded by one parse: one list a row."""
+    width = len(ITEM_LISTS)
+    cells = [v if v is not None else "null" for row in rows for v in row[2 + _N_TEXT :]]
+    flat = json.loads("[" + ",".join(cells) + "]")
+    return [flat[i : i + width] for i in range(0, len(flat), width)]
+
+
+def _item(row: tuple, lists: list, item_keys: frozenset[str] | None) -> dict[str, object]:
+    """An item's extracted values as :func:`records.load` gives them: with the letter's item keys
     (``layout``), only those keys; else every text value, and the lists the extraction gave."""
-    n_text = len(ITEM_TEXT)
-    item: dict[str, object] = dict(zip(ITEM_TEXT, row[2 : 2 + n_text], strict=True))
-    for key, value in zip(ITEM_LISTS, row[2 + n_text :], strict=True):
+    item: dict[str, object] = dict(zip(ITEM_TEXT, row[2 : 2 + _N_TEXT], strict=True))
+    for key, value in zip(ITEM_LISTS, lists, strict=True):
         if value is not None or item_keys:
-            item[key] = _loads(value)
-    if item_keys:
-        keys = set(item_keys)
-        item = {k: v for k, v in item.items() if k in keys}
+            item[key] = value
+    if item_keys and not item_keys.issuperset(item):
+        item = {k: v for k, v in item.items() if k in item_keys}
     return item
 
 
@@ -88,16 +104,22 @@ def read_chunk(conn, ids: Sequence[int]) -> list[DatasetLetter]:
     """The dataset letters among ``ids``, in that order (unknown ids left out)."""
     arg = json.dumps(list(ids))
     letters: dict[int, DatasetLetter] = {}
-    item_keys: dict[int, list[str] | None] = {}
+    item_keys: dict[int, frozenset[str] | None] = {}
+    keys_of: dict[str | None, frozenset[str] | None] = {None: None}  # one parse a distinct key list
+    values = json.loads(conn.execute(VALUES_SQL, (arg,)).fetchone()[0] or "{}")
     for row in conn.execute(LETTERS_SQL, (arg,)):
-        doc_id, file, status, fmt, pages, sha, code, message, corrected, layout, values = row
+        doc_id, file, status, fmt, pages, sha, code, message, corrected, keys = row
         letter = DatasetLetter(doc_id, file, status, fmt, pages, sha, code, message)
-        letter.values = json.loads(values) if values else {}
-        letter.corrected = json.loads(corrected) if corrected else []
+        letter.values = values.get(str(doc_id)) or {}
+        if corrected and corrected != "[]":
+            letter.corrected = json.loads(corrected)
         letters[doc_id] = letter
-        item_keys[doc_id] = (json.loads(layout) if layout else {}).get("item_keys")
-    for row in conn.execute(ITEMS_SQL, (arg,)):
-        letters[row[0]].items.append(_item(row, item_keys[row[0]]))
+        if keys not in keys_of:
+            keys_of[keys] = frozenset(json.loads(keys) or ())
+        item_keys[doc_id] = keys_of[keys]
+    rows = conn.execute(ITEMS_SQL, (arg,)).fetchall()
+    for row, lists in zip(rows, _lists(rows), strict=True):
+        letters[row[0]].items.append(_item(row, lists, item_keys[row[0]]))
     for doc_id, path, value in conn.execute(
         "SELECT doc_id, path, value FROM corrections WHERE doc_id IN (SELECT value FROM json_each(?)) "
         "ORDER BY doc_id, rowid",
