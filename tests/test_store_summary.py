@@ -86,6 +86,8 @@ def worked(corpus_store):
 def test_the_summary_follows_every_write(worked):
     assert summary_rows(worked.conn) == recounted(worked.conn)
     assert summary_rows(worked.conn)["items"]  # something was counted
+    in_dataset = worked.conn.execute("SELECT count(*) FROM documents WHERE removed_at IS NULL").fetchone()[0]
+    assert worked.lists.size() == in_dataset > 0
 
 
 def test_insights_and_stats_from_the_summary_equal_the_count_from_the_tables(worked):

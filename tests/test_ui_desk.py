@@ -328,6 +328,35 @@ def test_a_large_list_is_asked_off_the_gui_thread_and_the_newest_answer_wins(des
         window.store.lists.ids = original
 
 
+def test_a_large_lists_search_snippets_are_read_off_the_gui_thread(desk, qtbot):
+    from imrdesk.ui.doclist import SNIPPET_ROLE
+
+    window = desk()
+    docs = window.documents
+    qtbot.waitUntil(lambda: docs._counts.get("total") == len(docs.doc_ids()), timeout=10000)
+    docs.ASYNC_ABOVE = 0  # as a database of 100,000 letters would
+    asked_on = []
+    original = window.store.lists.snippets
+    window.store.lists.snippets = lambda *a: asked_on.append(a) or original(*a)  # the window's own connection
+    try:
+        docs.search.setText("lumbar")
+        docs._search_now()
+        with Store(window.db_path) as store:
+            expect = store.lists.ids(docs.query())
+        assert expect
+        qtbot.waitUntil(lambda: docs.doc_ids() == expect, timeout=10000)
+        model = docs.model
+
+        def snippet(row: int) -> str:
+            return model.data(model.index(row, 0), SNIPPET_ROLE)
+
+        qtbot.waitUntil(lambda: bool(snippet(0)), timeout=10000)
+        assert "lumbar" in snippet(0).lower()
+        assert asked_on == []  # never read on the GUI thread's connection
+    finally:
+        window.store.lists.snippets = original
+
+
 def test_the_import_bar_says_which_page_of_a_scan_is_being_read(qtbot):
     from imrdesk.ui.importing import ImportProgress
 

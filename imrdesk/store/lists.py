@@ -26,6 +26,13 @@ class Lists:
         with self.store._lock:
             return listing.list_ids(self.store.conn, query)
 
+    def size(self) -> int:
+        """How many letters the dataset holds (not removed), from the pre-counted figures: instant at any
+        size, so a window can tell whether the list's queries should leave its thread."""
+        with self.store._lock:
+            row = self.store.conn.execute("SELECT coalesce(sum(letters), 0) FROM letter_tally").fetchone()
+        return int(row[0])
+
     def rows(self, ids: list[int]) -> dict[int, ListRow]:
         """The list rows of some letters, by id (a page of the list)."""
         with self.store._lock:

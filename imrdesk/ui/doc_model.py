@@ -5,7 +5,7 @@ Sorting a column asks SQL for a new order (``sort_requested``)."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
@@ -97,15 +97,18 @@ class DocumentModel(QAbstractTableModel):
         self.lists = None  # the store's Lists
         self.ids: list[int] = []
         self.search: str | None = None
-        self._position: dict[int, int] = {}
+        self._last_found: tuple[int | None, int] = (None, -1)  # the last letter row_of found, and where
         self._pages: OrderedDict[int, dict[int, dict]] = OrderedDict()
         self._snippets: dict[int, str] = {}
+        # asks for a page's search snippets off the GUI thread (search, ids, page): they cost up to a second a
+        # page on a large database; None: read them here (small databases, tests)
+        self.snippet_source: Callable[[str, list[int], int], None] | None = None
 
     # -------------------------------------------------------------- contents
     def reset(self, lists, ids: list[int], search: str | None) -> None:
         self.beginResetModel()
         self.lists, self.ids, self.search = lists, list(ids), search
-        self._position = {doc_id: n for n, doc_id in enumerate(self.ids)}
+        self._last_found = (None, -1)
         self._pages.clear()
         self._snippets.clear()
         self.endResetModel()
@@ -120,7 +123,9 @@ class DocumentModel(QAbstractTableModel):
         if rows is None:
             ids = self.ids[page * PAGE : (page + 1) * PAGE]
             rows = self.lists.rows(ids) if self.lists is not None else {}
-            if self.search:
+            if self.search and self.snippet_source is not None:
+                self.snippet_source(self.search, ids, page)
+            elif self.search:
                 self._snippets.update(self.lists.snippets(self.search, ids, (MARK_OPEN, MARK_CLOSE)))
             self._pages[page] = rows
             while len(self._pages) > PAGES_KEPT:
@@ -129,8 +134,29 @@ class DocumentModel(QAbstractTableModel):
             self._pages.move_to_end(page)
         return rows.get(self.ids[n]) or {"id": self.ids[n]}
 
+    def add_snippets(self, search: str, page: int, snippets: dict[int, str]) -> None:
+        """A page's snippets, read off the GUI thread (dropped if the search changed meanwhile)."""
+        if search != self.search:
+            return
+        self._snippets.update(snippets)
+        first, last = page * PAGE, min(len(self.ids), (page + 1) * PAGE) - 1
+        if first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
     def row_of(self, doc_id: int | None) -> int:
-        return self._position.get(doc_id, -1) if doc_id is not None else -1
+        # a scan of the ids in C (a few ms at a million) instead of a map of every id built on each reset,
+        # which held the window up for most of a second at a million letters
+        if doc_id is None:
+            return -1
+        found, n = self._last_found
+        if found == doc_id and n < len(self.ids) and self.ids[n] == doc_id:
+            return n
+        try:
+            n = self.ids.index(doc_id)
+        except ValueError:
+            return -1
+        self._last_found = (doc_id, n)
+        return n
 
     def update_row(self, row: dict) -> None:
         """A letter's row after a change (its page is refreshed in place)."""

@@ -277,7 +277,12 @@ class DocumentList(QWidget):
         if self.store is None:
             return
         q = self.query()
-        if self.tasks is not None and self._counts.get("total", 0) > self.ASYNC_ABOVE:
+        total = self._counts.get("total")
+        if total is None:  # before the first counts: the dataset's size, pre-counted
+            total = self.store.lists.size()
+        large = self.tasks is not None and total > self.ASYNC_ABOVE
+        self.model.snippet_source = self._request_snippets if large else None
+        if large:
             self.tasks.submit(
                 "list-ids",
                 lambda store, _task: store.lists.ids(q),
@@ -291,6 +296,14 @@ class DocumentList(QWidget):
             self._ids_failed(q, exc)
             return
         self._show_ids(q, ids)
+
+    def _request_snippets(self, search: str, ids: list[int], page: int) -> None:
+        self.tasks.submit(
+            f"list-snippets-{page}",
+            lambda store, _task: store.lists.snippets(search, ids, (MARK_OPEN, MARK_CLOSE)),
+            done=lambda snippets: self.model.add_snippets(search, page, snippets),
+            failed=lambda _exc: None,  # the match column stays empty; the list itself is right
+        )
 
     def _ids_failed(self, q: ListQuery, exc: BaseException) -> None:
         if self.store is None or q != self.query() or not isinstance(exc, SearchError):

@@ -31,6 +31,7 @@ from .resources import sample_letters
 from .review_flow import ReviewFlow
 from .tasks import TaskRunner
 from .viewer import PageViewer
+from .warmup import warm_up
 from .window_menus import build_actions, build_menus
 from .window_state import PAGE_ROOM, keep_page_room, reopen_last, restore_window, save_window, toggle_list
 
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._update_central()
         reopen_last(self)
         self.database.check_in_background()  # a damaged file is then never written
+        QTimer.singleShot(2000, self, warm_up)  # the charts' modules, before Insights is opened
         self.documents.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_title()
         self._update_actions()

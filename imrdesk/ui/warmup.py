@@ -1,0 +1,27 @@
+"""Modules the window needs only later, imported on a background thread once it is idle: the charts'
+matplotlib takes most of a second to import (several on a busy machine), which opening Insights spent on the
+GUI thread, frozen. Imported here, it is already loaded when Insights opens; the import shares the
+interpreter's lock with the GUI thread a few milliseconds at a time, so the window stays responsive."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+LATER = ("imrdesk.services.charts",)
+
+
+def warm_up(modules: tuple[str, ...] = LATER) -> threading.Thread:
+    """Import ``modules`` on a daemon thread (an error is left for the import where the module is used,
+    which reports it)."""
+
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - reported where the module is used
+                continue
+
+    thread = threading.Thread(target=run, name="imrdesk-warm-up", daemon=True)
+    thread.start()
+    return thread
