@@ -133,35 +133,33 @@ def item_rows(letter: DatasetLetter) -> Iterator[dict]:
 def csv_fields(values: Iterable) -> str:
     """``values`` as :func:`cell` makes them (None empty), joined into the fields of a CSV line exactly as
     the csv module writes them (the excel dialect: a field with a comma, a quote or a line break quoted, its
-    quotes doubled) — in line, by string methods that run over a long text at once, not a character at a time
-    and a call a cell."""
-    cells = [
-        ("'" + v if v[:1] in _FORMULA else v)
-        if v.__class__ is str
-        else ""
-        if v is None
-        else str(v)
-        if v.__class__ is int
-        else _text(v)
-        for v in values
-    ]
-    return ",".join(
-        [
-            ('"' + c.replace('"', '""') + '"')
-            if '"' in c
-            else ('"' + c + '"')
-            if ("," in c or "\n" in c or "\r" in c)
-            else c
-            for c in cells
-        ]
-    )
-
-
-def _text(value) -> str:
-    if value.__class__ is list and not value:
-        return ""
-    value = cell(value)
-    return value if value.__class__ is str else str(value)  # a number as the csv module writes it
+    quotes doubled) — by string methods that run over a long text at once, where the csv module looks at
+    each character twice; the usual values (text, none, whole numbers, lists) without a call each."""
+    out = []
+    for v in values:
+        kind = v.__class__
+        if kind is str:
+            if v[:1] in _FORMULA:
+                v = "'" + v
+        elif v is None or (kind is list and not v):
+            out.append("")
+            continue
+        elif kind is int:
+            out.append(str(v))
+            continue
+        elif kind is list:
+            v = "; ".join(map(str, v))
+            if v[:1] in _FORMULA:
+                v = "'" + v
+        else:
+            v = cell(v)
+            v = v if v.__class__ is str else str(v)  # a number as the csv module writes it
+        if '"' in v:
+            v = '"' + v.replace('"', '""') + '"'
+        elif "," in v or "\n" in v or "\r" in v:
+            v = '"' + v + '"'
+        out.append(v)
+    return ",".join(out)
 
 
 def export(

@@ -21,7 +21,7 @@ from . import tallies
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Store
 
-CHUNK = 500
+CHUNK = 1000
 LETTER_PATHS = tuple(s.key for s in LETTER_FIELDS if s.kind != "citations")
 
 
@@ -54,17 +54,16 @@ def _letters_sql() -> str:
 
 
 def _values_sql() -> str:
-    # the chunk's letter values as one JSON object, {"<doc id>": {"<path>": value}}: one parse a chunk, not
-    # one a letter or a value. The stored values are JSON already, so the object is put together as text,
-    # not parsed again. A path the letter has no value for is not a key, so a correction of it is not
-    # applied. The rows are looked up in the table's order (a letter's rows need not lie side by side).
+    # each letter's values as one JSON object (one parse a letter, not one a value), put together as text
+    # from the stored JSON (not parsed again); a path the letter has no value for is not a key, so a
+    # correction of it is not applied. The rows are looked up in the table's order: a letter's rows need not
+    # lie side by side, and the letters of a chunk share pages
     paths = ", ".join(f"'{path}'" for path in LETTER_PATHS)
-    rows = (
-        "SELECT doc_id, group_concat('\"' || path || '\":' || coalesce(value, 'null'), ',') AS obj "
+    return (
+        "SELECT doc_id, '{\"' || group_concat(path || '\":' || coalesce(value, 'null'), ',\"') || '}' "
         "FROM fields WHERE rowid IN (SELECT rowid FROM fields "
         f"WHERE doc_id IN (SELECT value FROM json_each(?)) AND path IN ({paths})) GROUP BY doc_id"
     )
-    return f"SELECT '{{' || group_concat('\"' || doc_id || '\":{{' || obj || '}}', ',') || '}}' FROM ({rows})"
 
 
 LETTERS_SQL = _letters_sql()
@@ -74,6 +73,8 @@ ITEMS_SQL = (
     "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, idx"
 )
 _N_TEXT = len(ITEM_TEXT)
+_ALL_KEYS = (*ITEM_TEXT, *ITEM_LISTS)
+_EVERY_KEY = frozenset(_ALL_KEYS)  # a letter's item keys when they hold every stored key (the usual)
 
 
 def _loads(text):
@@ -91,11 +92,13 @@ def _lists(rows: list[tuple]) -> list:
 def _item(row: tuple, lists: list, item_keys: frozenset[str] | None) -> dict[str, object]:
     """An item's extracted values as :func:`records.load` gives them: with the letter's item keys
     (``layout``), only those keys; else every text value, and the lists the extraction gave."""
+    if item_keys is _EVERY_KEY:  # every key, the lists even when empty
+        return dict(zip(_ALL_KEYS, (*row[2 : 2 + _N_TEXT], *lists), strict=True))
     item: dict[str, object] = dict(zip(ITEM_TEXT, row[2 : 2 + _N_TEXT], strict=True))
     for key, value in zip(ITEM_LISTS, lists, strict=True):
         if value is not None or item_keys:
             item[key] = value
-    if item_keys and not item_keys.issuperset(item):
+    if item_keys:
         item = {k: v for k, v in item.items() if k in item_keys}
     return item
 
@@ -106,16 +109,17 @@ def read_chunk(conn, ids: Sequence[int]) -> list[DatasetLetter]:
     letters: dict[int, DatasetLetter] = {}
     item_keys: dict[int, frozenset[str] | None] = {}
     keys_of: dict[str | None, frozenset[str] | None] = {None: None}  # one parse a distinct key list
-    values = json.loads(conn.execute(VALUES_SQL, (arg,)).fetchone()[0] or "{}")
+    values = {doc_id: json.loads(obj) for doc_id, obj in conn.execute(VALUES_SQL, (arg,))}
     for row in conn.execute(LETTERS_SQL, (arg,)):
         doc_id, file, status, fmt, pages, sha, code, message, corrected, keys = row
         letter = DatasetLetter(doc_id, file, status, fmt, pages, sha, code, message)
-        letter.values = values.get(str(doc_id)) or {}
+        letter.values = values.get(doc_id) or {}
         if corrected and corrected != "[]":
             letter.corrected = json.loads(corrected)
         letters[doc_id] = letter
         if keys not in keys_of:
-            keys_of[keys] = frozenset(json.loads(keys) or ())
+            given = frozenset(json.loads(keys) or ())
+            keys_of[keys] = _EVERY_KEY if given >= _EVERY_KEY else given
         item_keys[doc_id] = keys_of[keys]
     rows = conn.execute(ITEMS_SQL, (arg,)).fetchall()
     for row, lists in zip(rows, _lists(rows), strict=True):
