@@ -4,10 +4,15 @@ text holds."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import random
 
+import pytest
+
+from imrdesk.services import export
 from imrdesk.services.export import cell, csv_fields
 
 # what the excel dialect quotes (comma, quote, line breaks), what it must not (tabs, other breaks, NUL aside:
@@ -63,3 +68,33 @@ def test_formulas_are_neutralised_and_quoted_text_kept_whole():
     line = csv_fields(["=SUM(A1:A2)", "-2", '@x, "y"', "\tz", "a\r\nb", "", None, ["+1", "b"], [], 0])
     assert line == '\'=SUM(A1:A2),\'-2,"\'@x, ""y""",\'\tz,"a\r\nb",,,\'+1; b,,0'
     assert next(csv.reader(io.StringIO(line)))[4] == "a\r\nb"
+
+
+def test_a_write_that_fails_is_raised_and_the_old_file_kept(corpus_store, tmp_path, monkeypatch):
+    """The CSV is written on a thread of its own: a full disk there still fails the export, and the file
+    it was to replace stays as it was, with no temporary file beside it."""
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "dataset.csv"
+    target.write_text("kept")
+    real = export.atomic_file
+
+    class Full:
+        def __init__(self, fh) -> None:
+            self.fh = fh
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    @contextlib.contextmanager
+    def full_disk(path, mode, **kw):
+        with real(path, mode, **kw) as fh:
+            yield Full(fh)
+
+    monkeypatch.setattr(export, "atomic_file", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        export.export(corpus_store, target, "csv")
+    assert target.read_text() == "kept" and [p.name for p in target.parent.iterdir()] == ["dataset.csv"]
+    monkeypatch.setattr(export, "atomic_file", real)
+    assert export.export(corpus_store, target, "csv") > 0 and target.read_bytes().startswith(
+        b"\xef\xbb\xbfdoc_id,"
+    )

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import functools
 import json
-from collections.abc import Callable, Iterable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +85,7 @@ _LETTER_PLAN = tuple(
     for column, path in LETTER_COLUMNS
 )
 _ITEM_KEYS = ITEM_COLUMNS[1:]
+_LETTER_NAMES, _ITEM_NAMES = ROW_COLUMNS[: len(LETTER_COLUMNS)], ROW_COLUMNS[len(LETTER_COLUMNS) :]
 
 
 def letter_values(letter: DatasetLetter) -> list:
@@ -120,14 +124,6 @@ def item_values(letter: DatasetLetter) -> list[list]:
             row += (letter_corrected, letter_findings)
         rows.append(row)
     return rows
-
-
-def item_rows(letter: DatasetLetter) -> Iterator[dict]:
-    """Rows of the CSV/Excel dataset for one letter as column -> value: one per disputed item, the letter's
-    fields repeated."""
-    head = letter_values(letter)
-    for values in item_values(letter):
-        yield dict(zip(ROW_COLUMNS, (*head, *values), strict=True))
 
 
 def csv_fields(values: Iterable) -> str:
@@ -189,26 +185,62 @@ def _json(store: Store, path: Path, ids: list[int]) -> int:
 
 
 FLUSH = 4000  # lines joined, encoded and written at once
-EOL = "\r\n"  # the excel dialect's line end
+EOL = b"\r\n"  # the excel dialect's line end
+
+
+class _Behind:
+    """A file written on a thread of its own: a write lets go of the interpreter, so the system's copying of
+    one block overlaps the making of the next. At most two blocks wait; an error is raised in the caller."""
+
+    def __init__(self, fh) -> None:
+        self.fh, self.error = fh, None
+        self.blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="export-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (block := self.blocks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.fh.write(block)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+                    self.error = exc
+
+    def write(self, block: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.blocks.put(block)
+
+    def close(self, *, failed: bool = False) -> None:
+        """Wait for the blocks written; raise the write's error unless the caller ``failed`` already."""
+        self.blocks.put(None)
+        self.thread.join()
+        if self.error is not None and not failed:
+            raise self.error
 
 
 def _csv(store: Store, path: Path, ids: list[int]) -> int:
     """A line is the letter's part and the item's part joined by a comma: the letter's part (its long
-    summary, diagnoses …) is made once for all its rows."""
+    summary, diagnoses …) is made and encoded once for all its rows."""
     n = 0
-    lines = [csv_fields(ROW_COLUMNS), EOL]
     # utf-8 with a byte order mark, so that spreadsheet programs read accents correctly
+    parts = [codecs.BOM_UTF8, csv_fields(ROW_COLUMNS).encode("utf-8"), EOL]
     with atomic_file(path, "wb") as fh:
-        fh.write(codecs.BOM_UTF8)
-        for letter in store.dataset.letters(ids):
-            head = csv_fields(letter_values(letter)) + ","
-            for values in item_values(letter):
-                lines += (head, csv_fields(values), EOL)
-                n += 1
-            if len(lines) >= FLUSH:
-                fh.write("".join(lines).encode("utf-8"))
-                lines.clear()
-        fh.write("".join(lines).encode("utf-8"))
+        out = _Behind(fh)
+        try:
+            for letter in store.dataset.letters(ids):
+                head = (csv_fields(letter_values(letter)) + ",").encode("utf-8")
+                for values in item_values(letter):
+                    parts += (head, csv_fields(values).encode("utf-8"), EOL)
+                    n += 1
+                if len(parts) >= FLUSH:
+                    out.write(b"".join(parts))
+                    parts.clear()
+            out.write(b"".join(parts))
+        except BaseException:
+            out.close(failed=True)
+            raise
+        out.close()
     return n
 
 
@@ -231,11 +263,10 @@ def xlsx_cell(sheet, column: str, value):
     """A value as openpyxl should write it: a plain value where openpyxl makes the right cell of it itself
     (a cell object costs openpyxl a raised and caught error each), else a cell: a date with its format,
     text that must stay text (formula-looking: with Excel's quote prefix; an error code's spelling)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    WriteOnlyCell, ERROR_CODES, ILLEGAL_CHARACTERS_RE = _openpyxl_cell()  # noqa: N806 - openpyxl's names
 
     if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
+        value = "; ".join(map(str, value))
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
     if column in DATE_COLUMNS and isinstance(value, str):
@@ -260,6 +291,27 @@ def xlsx_cell(sheet, column: str, value):
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value  # the same cell openpyxl makes of it (none for None)
     return WriteOnlyCell(sheet, value=value)
+
+
+@functools.cache
+def _openpyxl_cell() -> tuple:
+    """openpyxl's cell and its rules for text, imported at the first Excel export, not at each cell."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+    return WriteOnlyCell, ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+
+_PLAIN = (str, int, float)  # values openpyxl writes without a cell object of ours
+
+
+def xlsx_cells(sheet, columns: Iterable[str], values: Iterable) -> list:
+    """:func:`xlsx_cell` of each value of a row, without the call where the value is written as it is
+    (none, a whole or decimal number)."""
+    return [
+        v if v is None or v.__class__ is int or v.__class__ is float else xlsx_cell(sheet, c, v)
+        for c, v in zip(columns, values, strict=True)
+    ]
 
 
 def new_sheet(wb, title: str, columns) -> object:
@@ -289,8 +341,17 @@ def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
             failed.append([xlsx_cell(failed, c, v) for c, v in zip(FAILED_COLUMNS, values, strict=True)])
             n_failed += 1
             continue
-        for row in item_rows(letter):
-            items.append([xlsx_cell(items, c, row[c]) for c in ROW_COLUMNS])
+        # the letter's plain values converted once for all its rows; its cell objects (dates, text kept as
+        # text) made again for each row, as openpyxl takes a cell given over for the cells after it
+        values = letter_values(letter)
+        head = xlsx_cells(items, _LETTER_NAMES, values)
+        again = [i for i, v in enumerate(head) if v is not None and v.__class__ not in _PLAIN]
+        for k, item in enumerate(item_values(letter)):
+            if k and again:
+                head = head.copy()
+                for i in again:
+                    head[i] = xlsx_cell(items, _LETTER_NAMES[i], values[i])
+            items.append(head + xlsx_cells(items, _ITEM_NAMES, item))
             n += 1
     items.auto_filter.ref = f"A1:{get_column_letter(len(ROW_COLUMNS))}{n + 1}"
     failed.auto_filter.ref = f"A1:{get_column_letter(len(FAILED_COLUMNS))}{n_failed + 1}"
