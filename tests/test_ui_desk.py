@@ -328,6 +328,32 @@ def test_a_large_list_is_asked_off_the_gui_thread_and_the_newest_answer_wins(des
         window.store.lists.ids = original
 
 
+def test_a_large_list_shows_its_first_rows_then_every_letter(desk, qtbot):
+    window = desk()
+    docs = window.documents
+    every = docs.doc_ids()
+    qtbot.waitUntil(lambda: docs._counts.get("total") == len(every), timeout=10000)
+    docs.ASYNC_ABOVE, docs.FIRST_ROWS = 0, 3  # as a database of a million letters would
+    docs.select_row(5)
+    chosen = docs.current_doc_id()
+    first_rows = []
+    show_first = docs._show_first_rows
+    docs._show_first_rows = lambda q, ids: first_rows.append(list(ids)) or show_first(q, ids)
+    docs.sort_key, docs.descending = "case", True
+    docs.refresh()
+    with Store(window.db_path) as store:
+        expect = store.lists.ids(docs.query())
+    assert expect != every
+    qtbot.waitUntil(lambda: docs.doc_ids() == expect, timeout=10000)
+    assert first_rows == [expect[:3]]
+    assert docs.current_doc_id() == chosen  # the letter open stays selected
+    assert "letters" in docs.footer.text() and "listing" not in docs.footer.text()
+    docs.refresh()  # the same query again (after a change): the whole list stays until the new one is in
+    qtbot.waitUntil(lambda: len(first_rows) == 2, timeout=10000)
+    qtbot.wait(200)
+    assert docs.doc_ids() == expect and docs.current_doc_id() == chosen
+
+
 def test_a_large_lists_search_snippets_are_read_off_the_gui_thread(desk, qtbot):
     from imrdesk.ui.doclist import SNIPPET_ROLE
 

@@ -189,12 +189,15 @@ def _where(q: ListQuery, *, with_status: bool = True) -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-def list_ids(conn: sqlite3.Connection, q: ListQuery) -> list[int]:
-    """The ids of the letters the query selects, in its order (ties by import order)."""
+def list_ids(conn: sqlite3.Connection, q: ListQuery, limit: int | None = None) -> list[int]:
+    """The ids of the letters the query selects, in its order (ties by import order); ``limit``: the first
+    ones only."""
     where, params = _where(q)
     order = SORT_KEYS.get(q.sort, "d.id")
     direction = "DESC" if q.descending else "ASC"
     sql = f"SELECT d.id FROM documents d WHERE {where} ORDER BY {order} {direction}, d.id {direction}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     return [r[0] for r in fts_execute(conn, sql, params, q.search)]
 
 

@@ -21,10 +21,11 @@ class Lists:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def ids(self, query: ListQuery) -> list[int]:
-        """The ids of the letters a query selects, in its order (SearchError for an unparsable search)."""
+    def ids(self, query: ListQuery, limit: int | None = None) -> list[int]:
+        """The ids of the letters a query selects, in its order (SearchError for an unparsable search);
+        ``limit``: the first ones only."""
         with self.store._lock:
-            return listing.list_ids(self.store.conn, query)
+            return listing.list_ids(self.store.conn, query, limit)
 
     def size(self) -> int:
         """How many letters the dataset holds (not removed), from the pre-counted figures: instant at any

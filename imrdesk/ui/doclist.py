@@ -113,6 +113,8 @@ class DocumentList(QWidget):
         self.tasks = None  # the window's task runner: the counts are asked there, off the GUI thread
         self.sort_key, self.descending = "id", False
         self._counts: dict = {}
+        self._shown: ListQuery | None = None  # the query whose every id the list shows
+        self._held: int | None = None  # the letter selected when a query's first rows came in
 
         self.search = QLineEdit(self)
         self.search.setObjectName("searchBox")
@@ -270,6 +272,7 @@ class DocumentList(QWidget):
     # Above this many letters the ids query (0.1-0.3 s sorted at 100,000) runs on the task runner and the
     # newest answer wins; below it the list answers at once, as the reviewer's next key expects.
     ASYNC_ABOVE = 50_000
+    FIRST_ROWS = 1000  # a large list's first rows, shown while the rest are listed
 
     def refresh(self) -> None:
         """Ask the store again for the letters the search and filters select, in the chosen order (keeping
@@ -285,9 +288,10 @@ class DocumentList(QWidget):
         if large:
             self.tasks.submit(
                 "list-ids",
-                lambda store, _task: store.lists.ids(q),
+                lambda store, task: self._ids_in_two_steps(store, task, q),
                 done=lambda ids: self._show_ids(q, ids),
                 failed=lambda exc: self._ids_failed(q, exc),
+                progress=lambda first: self._show_first_rows(q, first),
             )
             return
         try:
@@ -296,6 +300,26 @@ class DocumentList(QWidget):
             self._ids_failed(q, exc)
             return
         self._show_ids(q, ids)
+
+    def _ids_in_two_steps(self, store, task, q: ListQuery) -> list[int]:
+        """In the task's thread: the first screenfuls (shown at once), then every id (seconds at a million)."""
+        task.progress(store.lists.ids(q, limit=self.FIRST_ROWS))
+        return store.lists.ids(q)
+
+    def _show_first_rows(self, q: ListQuery, ids: list[int]) -> None:
+        if self.store is None or q != self.query() or self.model.rowCount() and self._shown == q:
+            return  # a newer query is on its way, or this one's whole answer is already shown
+        self.search_error.setVisible(False)
+        current = self.current_doc_id()
+        self._held = current if current is not None else self._held  # reselected when every id is in
+        self.view.selectionModel().blockSignals(True)
+        self.model.reset(self.store.lists, ids, q.search)
+        row = self.model.row_of(self._held)
+        if row >= 0:
+            self.view.setCurrentIndex(self.model.index(row))
+        self.view.selectionModel().blockSignals(False)
+        self.view.setColumnHidden(COLUMN_KEYS.index("match"), not q.search)
+        self.footer.setText(f"The first {len(ids):,} letters shown · listing the rest…")
 
     def _request_snippets(self, search: str, ids: list[int], page: int) -> None:
         self.tasks.submit(
@@ -315,7 +339,11 @@ class DocumentList(QWidget):
         if self.store is None or q != self.query():
             return  # the filters changed since: a newer answer is on its way
         self.search_error.setVisible(False)
+        self._shown = q
         current = self.current_doc_id()
+        if current is None:
+            current = self._held
+        self._held = None
         self.view.selectionModel().blockSignals(True)
         self.model.reset(self.store.lists, ids, q.search)
         row = self.model.row_of(current)
