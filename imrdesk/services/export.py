@@ -109,6 +109,10 @@ def item_values(letter: DatasetLetter) -> list[list]:
     """The item's part of each of the letter's rows, one per disputed item (a letter without items, e.g. a
     failed one, has one row with empty item columns), then the row's changed paths and open findings."""
     corrected, findings = letter.corrected, letter.findings
+    if not corrected and not findings:  # the usual letter: nothing changed, nothing open
+        if not letter.items:
+            return [[*(None for _ in ITEM_COLUMNS), [], []]]
+        return [[idx, *map(item.get, _ITEM_KEYS), [], []] for idx, item in enumerate(letter.items)]
     letter_corrected = [p for p in corrected if not p.startswith("items[")]
     letter_findings = [m for p, m in findings if not str(p).startswith("items[")]
     if not letter.items:
@@ -131,17 +135,18 @@ def csv_fields(values: Iterable) -> str:
     the csv module writes them (the excel dialect: a field with a comma, a quote or a line break quoted, its
     quotes doubled) — by string methods that run over a long text at once, where the csv module looks at
     each character twice; the usual values (text, none, whole numbers, lists) without a call each."""
-    out = []
+    out: list[str] = []
+    append = out.append
     for v in values:
         kind = v.__class__
         if kind is str:
             if v[:1] in _FORMULA:
                 v = "'" + v
         elif v is None or (kind is list and not v):
-            out.append("")
+            append("")
             continue
         elif kind is int:
-            out.append(str(v))
+            append(str(v))
             continue
         elif kind is list:
             v = "; ".join(map(str, v))
@@ -154,7 +159,7 @@ def csv_fields(values: Iterable) -> str:
             v = '"' + v.replace('"', '""') + '"'
         elif "," in v or "\n" in v or "\r" in v:
             v = '"' + v + '"'
-        out.append(v)
+        append(v)
     return ",".join(out)
 
 

@@ -25,7 +25,7 @@ CHUNK = 1000
 LETTER_PATHS = tuple(s.key for s in LETTER_FIELDS if s.kind != "citations")
 
 
-@dataclass
+@dataclass(slots=True)
 class DatasetLetter:
     """One letter as the dataset shows it: identity, ``values`` (each letter field path's effective value,
     absent when the letter has no such value), ``items`` (each item's effective values by key), the paths a
@@ -112,11 +112,10 @@ def read_chunk(conn, ids: Sequence[int]) -> list[DatasetLetter]:
     values = {doc_id: json.loads(obj) for doc_id, obj in conn.execute(VALUES_SQL, (arg,))}
     for row in conn.execute(LETTERS_SQL, (arg,)):
         doc_id, file, status, fmt, pages, sha, code, message, corrected, keys = row
-        letter = DatasetLetter(doc_id, file, status, fmt, pages, sha, code, message)
-        letter.values = values.get(doc_id) or {}
-        if corrected and corrected != "[]":
-            letter.corrected = json.loads(corrected)
-        letters[doc_id] = letter
+        changed = json.loads(corrected) if corrected and corrected != "[]" else []
+        letters[doc_id] = DatasetLetter(
+            doc_id, file, status, fmt, pages, sha, code, message, values.get(doc_id) or {}, [], changed, []
+        )
         if keys not in keys_of:
             given = frozenset(json.loads(keys) or ())
             keys_of[keys] = _EVERY_KEY if given >= _EVERY_KEY else given
