@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -101,6 +103,47 @@ def test_a_damaged_database_is_found_and_never_written(window_on, qtbot, tmp_pat
         assert "damaged" in window.statusBar().currentMessage()
     window.close()
     assert db.read_bytes() == before
+
+
+def test_a_large_files_first_edit_does_not_wait_for_its_check(window_on, qtbot, tmp_path, monkeypatch):
+    from imrdesk.ui import database_actions
+
+    monkeypatch.setattr(database_actions, "LARGE_FILE", 0)  # as a file of a million letters would be
+    checked_here = []
+    original = Store.verify
+
+    def verify(self, problems=None):
+        checked_here.append((self, problems))
+        if problems is None and threading.current_thread() is not threading.main_thread():
+            time.sleep(1.5)  # the background check of a large file takes its time
+        return original(self, problems)
+
+    db = _db(tmp_path / "imrdesk.db")
+    monkeypatch.setattr(Store, "verify", verify)
+    window = window_on(db)
+    assert window.database.problems is None  # the edit comes before the background check's answer
+    assert window.write_value(window.doc_id, "patient.age", 34)
+    # the window's own connection never ran the check itself (it took the runner's answer)
+    assert not [p for store, p in checked_here if store is window.store and p is None]
+    qtbot.waitUntil(lambda: window.database.problems == [], timeout=30000)
+    assert window.write_value(window.doc_id, "patient.age", 35)
+    with Store(window.db_path) as store:
+        assert store.record(window.doc_id)["patient"]["age"] == 35
+
+
+def test_a_large_damaged_file_is_still_never_written_once_found(window_on, qtbot, tmp_path, monkeypatch):
+    from imrdesk.ui import database_actions
+
+    monkeypatch.setattr(database_actions, "LARGE_FILE", 0)
+    db = _damaged_db(tmp_path / "imrdesk.db")
+    window = window_on(db)
+    qtbot.waitUntil(lambda: window.database.problems is not None, timeout=30000)
+    window.database.offer.reject()
+    before = db.read_bytes()
+    if window.doc_id is not None:
+        window.write_value(window.doc_id, "case_number", "CM99-0000001")
+    window.close()
+    assert window.store.damaged and db.read_bytes() == before
 
 
 def test_a_damaged_database_is_recovered_from_its_message_and_opens(window_on, qtbot, tmp_path, monkeypatch):

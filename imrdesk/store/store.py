@@ -97,6 +97,7 @@ class Store:
         self._lock = threading.RLock()
         self._tx: Transaction | None = None
         self._problems: list[str] | None = None  # what quick_check found; None until it ran
+        self._check_deferred = False  # another connection checks the file; writes do not wait for it
         conn, self.read_only = connect(self.path, read_only)
         self.conn = conn
         self.lists = Lists(self)  # the window's list: ids, pages of rows, counts, removal
@@ -141,6 +142,11 @@ class Store:
         self._problems = list(problems)
         return self._problems
 
+    def defer_check(self) -> None:
+        """Writes stop waiting for the check before the first write: another connection is running it and
+        hands its result to :meth:`verify` (a large file's check takes most of a minute)."""
+        self._check_deferred = True
+
     @property
     def damaged(self) -> bool:
         return bool(self._problems)
@@ -170,7 +176,7 @@ class Store:
                 return
             if self.read_only:
                 raise StoreError(explain(sqlite3.OperationalError("readonly database"), self.path))
-            if self._problems is None:
+            if self._problems is None and not self._check_deferred:
                 self.verify()
             if self._problems:  # a damaged file is never written: what can be read stays as it is
                 raise StoreError(explain(sqlite3.DatabaseError("malformed: " + self._problems[0]), self.path))
