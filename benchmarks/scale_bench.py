@@ -3,7 +3,8 @@ CSV and Excel exports on databases of 10,000 and 100,000 letters, each beside th
 rebuilt in Python, the rules run again: ``tests/legacy_figures.py``) measured on a 2,000-letter database of
 the same letters and scaled to the size, in one run.
 
-    python benchmarks/scale_bench.py [--corpus DIR] [--sizes 10000,100000] [--repeat 3]
+    python benchmarks/scale_bench.py [--corpus DIR] [--sizes 10000,100000] [--repeat 3] [--keep]
+    python benchmarks/scale_bench.py --db LARGE.db     # a database kept from an earlier run (e.g. 1,000,000)
 
 The real letters (the shared corpus, else the copy in tests/fixtures/corpus) are imported once through the
 real import path, then reviewed a little through the review service (decisions, dates, specialties, a
@@ -15,6 +16,9 @@ hashes and case numbers — and leaves out the original files (about 23 KiB a le
 median of ``--repeat`` runs. Peak memory is the process's (``resource.getrusage``), after each size. The GIL
 stall is the longest gap of a 1 ms ticker on the main thread while the insights count runs in a worker thread
 (what the window's GUI thread would feel). Not part of the test suite.
+
+The Excel export is left out where the dataset has more rows than a sheet holds (1,048,576). The window and
+search on the same databases: ``benchmarks/window_scale_bench.py --db``.
 
 Goals (issue 17, at 1M letters): stats ≤ 2 s, insights ≤ 3 s, CSV export ≥ 20,000 rows/s.
 """
@@ -240,11 +244,27 @@ def measure(db: Path, work: Path, repeat: int, old: bool) -> dict:
     out["insights"], _ = median(lambda: (old_insights if old else new_insights)(db), repeat)
     out["stall_ms"] = gil_stall(lambda: (old_insights if old else new_insights)(db))
     for fmt in ("csv", "xlsx"):
+        if fmt == "xlsx" and item_rows(db) > XLSX_ROWS:
+            continue  # a sheet holds 1,048,576 rows: the export refuses a larger dataset
         seconds, rows = median(
             lambda fmt=fmt: (old_export if old else new_export)(db, work / f"x.{fmt}", fmt), repeat
         )
         out[fmt], out[f"{fmt}_rows"] = seconds, rows
     return out
+
+
+XLSX_ROWS = 1_048_575  # an Excel sheet's rows, less the header
+
+
+def item_rows(db: Path) -> int:
+    """The dataset's rows (one an item, one for a letter without items)."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT total(max(coalesce(n_items, 0), 1)) FROM documents WHERE removed_at IS NULL"
+        ).fetchone()[0]
+    finally:
+        conn.close()
 
 
 def main() -> int:
@@ -253,8 +273,11 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000,100000", help="database sizes, comma-separated")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the databases (printed folder)")
+    ap.add_argument(
+        "--db", type=Path, help="measure this database (built before with --keep) instead of sizes"
+    )
     args = ap.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",") if s]
+    sizes = [] if args.db else [int(s) for s in args.sizes.split(",") if s]
     work = Path(tempfile.mkdtemp(prefix="imrdesk-scale-"))
     try:
         base = work / "base.db"
@@ -270,6 +293,13 @@ def main() -> int:
         new_2k = measure(anchor_db, work, args.repeat, old=False)
         print(f"anchor: {ANCHOR} letters, {old['csv_rows']} item rows; peak memory {peak_mb():.0f} MB")
         _table(ANCHOR, new_2k, old, 1.0)
+        if args.db:
+            with Store(args.db) as store:  # upgraded first, if it is an older file
+                n = store.lists.size()
+            mb = args.db.stat().st_size / 2**20
+            print(f"\n{args.db.name}: {n} letters, {mb:.0f} MB ({mb * 1024 / n:.1f} KiB a letter)")
+            _table(n, measure(args.db, work, args.repeat, old=False), old, n / ANCHOR)
+            print(f"peak memory: {peak_mb():.0f} MB; load {_load()}")
         for n in sizes:
             db = work / f"{n}.db"
             seconds = replicate(base, db, n)
@@ -307,6 +337,9 @@ def _table(n: int, new: dict, old: dict, scale: float) -> None:
             o = old["report"] + (old["insights"] * (scale - 1))
         print(f"  {name:<22}{new[key]:>10.2f} s{o:>32.2f} s{o / new[key]:>9.0f}×")
     for fmt in ("csv", "xlsx"):
+        if fmt not in new:
+            print(f"  {fmt + ' export':<22}{'(more rows than a sheet holds: refused)':>44}")
+            continue
         rate, old_rate = new[f"{fmt}_rows"] / new[fmt], old[f"{fmt}_rows"] / old[fmt]
         print(
             f"  {fmt + ' export':<22}{new[fmt]:>10.2f} s{old[fmt] * scale:>32.2f} s{old[fmt] * scale / new[fmt]:>9.0f}×"
