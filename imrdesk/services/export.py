@@ -7,6 +7,10 @@ written from records, read a chunk at a time (``store.records``).
 
 Spreadsheet cells that a spreadsheet program would run as a formula (text starting with ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) are neutralised by a leading apostrophe.
+
+The CSV's lines are made by :func:`csv_fields` — the csv module's quoting (the excel dialect), done by string
+methods over each cell at once instead of the module's pass over every character — a letter's part once for
+all its rows, encoded a part at a time and written a few thousand lines at a time on a thread of its own.
 """
 
 from __future__ import annotations
