@@ -24,8 +24,13 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "check",
         help="check that the database file is sound",
-        description="Run SQLite's integrity check on the database. Exit status 0 when it is sound, 1 when "
-        "it is damaged (a damaged database is never written by imrdesk: back it up and open it to read).",
+        description="Run SQLite's integrity check on the database, and check that the pre-counted figures "
+        "(what stats, insights and the report read) agree with the letters. Exit status 0 when it is sound, 1 "
+        "when it is damaged (a damaged database is never written by imrdesk: back it up and open it to read) "
+        "or the figures disagree (--recount counts them again).",
+    )
+    p.add_argument(
+        "--recount", action="store_true", help="count the pre-counted figures again from the letters"
     )
     add_db_option(p)
     p.set_defaults(func=cmd_check)
@@ -62,15 +67,27 @@ def cmd_backup(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from ..store import StoreError
+    from ..store import Store, StoreError
 
     try:
         with _open_read_only(args) as store:
             problems = store.verify()
+            drift = [] if problems else store.summary_differences()
+        if drift and args.recount:
+            with Store(db_path(args)) as store:
+                store.recount()
+                drift = store.summary_differences()
     except (StoreError, FileNotFoundError) as exc:
         return fail(str(exc))
+    if drift:
+        write_line(
+            f"{db_path(args)}: the pre-counted figures disagree with the letters (imrdesk check --recount):"
+        )
+        for line in drift:
+            write_line(f"  {line}")
+        return EXIT_FAILED
     if not problems:
-        write_line(f"{db_path(args)}: sound.")
+        write_line(f"{db_path(args)}: sound{' (figures counted again)' if args.recount else ''}.")
         return EXIT_OK
     write_line(f"{db_path(args)}: damaged — it will not be written. What SQLite found:")
     for line in problems:

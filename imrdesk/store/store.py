@@ -44,7 +44,7 @@ import sqlite_utils
 
 from ..record import REVIEW_STATUSES
 from ..record.types import AuditRow, Dismissal, DocumentInfo, Finding, ListRow, Note, Record, StoredResult
-from . import figures, letters, listing, review
+from . import figures, letters, listing, review, summary
 from .audit import note, now, os_user
 from .connection import backup, connect, explain, quick_check
 from .dataset import Dataset
@@ -141,6 +141,16 @@ class Store:
                 problems = quick_check(self.conn)
         self._problems = list(problems)
         return self._problems
+
+    @_locked
+    def summary_differences(self) -> list[str]:
+        """How the pre-counted figures differ from the letters ([] when they agree; ``summary.py``)."""
+        return summary.differences(self.conn)
+
+    def recount(self) -> None:
+        """Count the pre-counted figures again from the letters, in one transaction."""
+        with self.transaction():
+            summary.rebuild(self.conn)
 
     def defer_check(self) -> None:
         """Writes stop waiting for the check before the first write: another connection is running it and

@@ -177,24 +177,44 @@ def create(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
-def rebuild(conn: sqlite3.Connection) -> None:
-    """Count both summary tables again from ``documents`` and ``item_facts`` (the triggers keep them after)."""
-    conn.execute("DELETE FROM letter_tally")
-    conn.execute("DELETE FROM item_tally")
+def _counted() -> tuple[str, str]:
+    """The two tables' rows counted from scratch (SELECTs in the tables' column order)."""
     keys = (
         f"coalesce(d.status, ''), {month('d')}, {exact('d')}, json_quote(d.format), json_quote(d.error_code), "
         "json_quote(d.specialty)"
     )
-    conn.execute(
-        f"INSERT INTO letter_tally ({', '.join(LETTER_KEYS + LETTER_SUMS)}) SELECT {keys}, count(*), "
-        "total(coalesce(n_items, 0)), total(coalesce(n_upheld, 0)), total(coalesce(n_overturned, 0)), "
-        "total(coalesce(n_low, 0)), total(coalesce(n_corrected, 0)), total(coalesce(n_confirmed, 0)) "
-        "FROM documents d WHERE d.removed_at IS NULL GROUP BY 1, 2, 3, 4, 5, 6"
+    letters = (
+        f"SELECT {keys}, count(*), total(coalesce(n_items, 0)), total(coalesce(n_upheld, 0)), "
+        "total(coalesce(n_overturned, 0)), total(coalesce(n_low, 0)), total(coalesce(n_corrected, 0)), "
+        "total(coalesce(n_confirmed, 0)) FROM documents d WHERE d.removed_at IS NULL GROUP BY 1, 2, 3, 4, 5, 6"
     )
-    conn.execute(
-        f"INSERT INTO item_tally ({', '.join(ITEM_KEYS + ITEM_SUMS)}) "
+    items = (
         f"SELECT g.kind, g.key, coalesce(d.status, ''), {month('d')}, {exact('d')}, count(DISTINCT g.doc_id), "
         "count(*), total(g.decision = 'Upheld'), total(g.decision = 'Overturned') "
         f"FROM item_groups g JOIN documents d ON d.id = g.doc_id WHERE {_COUNTED.format(d='d')} "
         "GROUP BY 1, 2, 3, 4, 5"
     )
+    return letters, items
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Count both summary tables again from ``documents`` and ``item_facts`` (the triggers keep them after)."""
+    letters, items = _counted()
+    conn.execute("DELETE FROM letter_tally")
+    conn.execute("DELETE FROM item_tally")
+    conn.execute(f"INSERT INTO letter_tally ({', '.join(LETTER_KEYS + LETTER_SUMS)}) {letters}")
+    conn.execute(f"INSERT INTO item_tally ({', '.join(ITEM_KEYS + ITEM_SUMS)}) {items}")
+
+
+def differences(conn: sqlite3.Connection) -> list[str]:
+    """How the summary tables differ from a count from scratch (read only; [] when they agree): what
+    ``imrdesk check`` reports, since a wrong count would show as a right-looking figure."""
+    letters, items = _counted()
+    found = []
+    for table, counted, sums in (("letter_tally", letters, LETTER_SUMS), ("item_tally", items, ITEM_SUMS)):
+        kept = f"SELECT * FROM {table} WHERE " + " OR ".join(f"{s} != 0" for s in sums)
+        for name, a, b in (("missing from", counted, kept), ("not in the letters but in", kept, counted)):
+            n = conn.execute(f"SELECT count(*) FROM ({a} EXCEPT {b})").fetchone()[0]
+            if n:
+                found.append(f"{n} pre-counted row{'s' if n != 1 else ''} {name} {table}")
+    return found
