@@ -144,19 +144,21 @@ def test_the_reports_review_state_equals_that_of_the_letters_listed(worked):
         statuses = filters.get("statuses", ())
         ids = worked.select_ids(date_from=date_from, date_to=date_to, statuses=statuses)
         expected = worked.review_state(ids)
-        assert worked.review_state_where(date_from=date_from, date_to=date_to, statuses=statuses) == expected
+        assert (
+            worked.figures.review_state(date_from=date_from, date_to=date_to, statuses=statuses) == expected
+        )
     assert expected["by_status"] and expected["findings"]["open"]
 
 
 def test_check_finds_figures_that_disagree_with_the_letters_and_recount_mends_them(worked, capsys):
     from imrdesk.cli import main as cli
 
-    assert worked.summary_differences() == []
+    assert worked.figures.differences() == []
     path = worked.path
     with worked.conn:  # a count gone wrong (another program, a bug): the figures would look right
         worked.conn.execute("UPDATE item_tally SET items = items + 1 WHERE kind = 'category' AND items > 0")
         worked.conn.execute("DELETE FROM letter_tally WHERE status = 'reviewed'")
-    assert worked.summary_differences()
+    assert worked.figures.differences()
     worked.close()
     assert cli(["--db", str(path), "check"]) == 1
     out = capsys.readouterr().out
@@ -164,4 +166,4 @@ def test_check_finds_figures_that_disagree_with_the_letters_and_recount_mends_th
     assert cli(["--db", str(path), "check", "--recount"]) == 0
     assert "sound" in capsys.readouterr().out
     with Store(path) as store:
-        assert store.summary_differences() == [] and summary_rows(store.conn) == recounted(store.conn)
+        assert store.figures.differences() == [] and summary_rows(store.conn) == recounted(store.conn)

@@ -72,11 +72,11 @@ def cmd_check(args) -> int:
     try:
         with _open_read_only(args) as store:
             problems = store.verify()
-            drift = [] if problems else store.summary_differences()
+            drift = [] if problems else store.figures.differences()
         if drift and args.recount:
             with Store(db_path(args)) as store:
-                store.recount()
-                drift = store.summary_differences()
+                store.figures.recount()
+                drift = store.figures.differences()
     except (StoreError, FileNotFoundError) as exc:
         return fail(str(exc))
     if drift:

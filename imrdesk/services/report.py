@@ -219,7 +219,7 @@ def _method_html() -> str:
 def quality(store: Store, filters: dict) -> dict:
     """The state of the review of the letters the insights' ``filters`` select: statuses, corrected and
     low-confidence values, findings."""
-    return store.review_state_where(
+    return store.figures.review_state(
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         statuses=filters.get("status") or (),

@@ -1,14 +1,21 @@
-"""Figures from the derived columns (no record rebuilt): the database's counts and rates, the letters a
-date and status filter selects, and the state of the review of some letters."""
+"""Figures from the derived columns and the pre-counted figures (no record rebuilt): the database's counts
+and rates, the letters a date and status filter selects, and the state of the review of some letters;
+:class:`Figures` (``store.figures``) for what the pre-counted figures answer and their own check."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..record import DOCUMENT_STATUSES
+from . import summary
 from .review import finding_counts
 from .tallies import insight_where, month_condition, summary_serves
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import Store
 
 
 def stats(c: sqlite3.Connection) -> dict:
@@ -122,3 +129,28 @@ def review_state_where(
         "confirmed_values": int(sum(r[4] for r in rows)),
         "findings": finding_counts(c, letters=(where, params)),
     }
+
+
+class Figures:
+    """The store's figures that read the pre-counted tables (``summary.py``): ``store.figures``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def review_state(
+        self, *, date_from: str | None = None, date_to: str | None = None, statuses: Sequence[str] = ()
+    ) -> dict:
+        """``store.review_state`` of the letters ``store.select_ids`` would give, counted without listing
+        them."""
+        with self.store._lock:
+            return review_state_where(self.store.conn, date_from, date_to, list(statuses))
+
+    def differences(self) -> list[str]:
+        """How the pre-counted figures differ from the letters ([] when they agree)."""
+        with self.store._lock:
+            return summary.differences(self.store.conn)
+
+    def recount(self) -> None:
+        """Count the pre-counted figures again from the letters, in one transaction."""
+        with self.store.transaction():
+            summary.rebuild(self.store.conn)

@@ -44,11 +44,12 @@ import sqlite_utils
 
 from ..record import REVIEW_STATUSES
 from ..record.types import AuditRow, Dismissal, DocumentInfo, Finding, ListRow, Note, Record, StoredResult
-from . import figures, letters, listing, review, summary
+from . import figures, letters, listing, review
 from .audit import note, now, os_user
 from .connection import backup, connect, explain, quick_check
 from .dataset import Dataset
 from .errors import SearchError, StoreError
+from .figures import Figures
 from .letters import NewLetter
 from .lists import Lists
 from .records import CHUNK, backfill, delete_extracted, load, loads, refresh
@@ -102,6 +103,7 @@ class Store:
         self.conn = conn
         self.lists = Lists(self)  # the window's list: ids, pages of rows, counts, removal
         self.dataset = Dataset(self)  # figures and exports straight from the tables
+        self.figures = Figures(self)  # what the pre-counted figures answer, and their own check
         try:
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._migrate()
@@ -141,16 +143,6 @@ class Store:
                 problems = quick_check(self.conn)
         self._problems = list(problems)
         return self._problems
-
-    @_locked
-    def summary_differences(self) -> list[str]:
-        """How the pre-counted figures differ from the letters ([] when they agree; ``summary.py``)."""
-        return summary.differences(self.conn)
-
-    def recount(self) -> None:
-        """Count the pre-counted figures again from the letters, in one transaction."""
-        with self.transaction():
-            summary.rebuild(self.conn)
 
     def defer_check(self) -> None:
         """Writes stop waiting for the check before the first write: another connection is running it and
@@ -517,10 +509,3 @@ class Store:
     def review_state(self, ids: Iterable[int]) -> dict:
         """The state of the review of some letters: statuses, corrected and low-confidence values, findings."""
         return figures.review_state(self.conn, list(ids))
-
-    @_locked
-    def review_state_where(
-        self, *, date_from: str | None = None, date_to: str | None = None, statuses: Sequence[str] = ()
-    ) -> dict:
-        """:meth:`review_state` of the letters :meth:`select_ids` would give, counted without listing them."""
-        return figures.review_state_where(self.conn, date_from, date_to, list(statuses))
