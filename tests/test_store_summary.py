@@ -167,3 +167,24 @@ def test_check_finds_figures_that_disagree_with_the_letters_and_recount_mends_th
     assert "sound" in capsys.readouterr().out
     with Store(path) as store:
         assert store.figures.differences() == [] and summary_rows(store.conn) == recounted(store.conn)
+
+
+def test_an_excel_export_larger_than_a_sheet_is_refused_before_anything_is_written(
+    worked, tmp_path, monkeypatch, capsys
+):
+    from imrdesk.cli import main as cli
+    from imrdesk.services import export
+
+    ids = worked.document_ids()
+    rows = export.export(worked, tmp_path / "all.xlsx", "xlsx")
+    assert worked.dataset.sheet_rows(ids) == rows  # the count before is the rows the export writes
+    kept = tmp_path / "kept.xlsx"
+    kept.write_bytes(b"an earlier export")
+    monkeypatch.setattr(export, "SHEET_ROWS", rows - 1)  # as a dataset of a million letters would be
+    path = worked.path
+    worked.close()
+    assert cli(["--db", str(path), "export", "-o", str(kept)]) == 2  # an error, said in a sentence
+    err = capsys.readouterr().err
+    assert f"needs {rows:,}" in err and "Export CSV instead" in err
+    assert kept.read_bytes() == b"an earlier export"
+    assert cli(["--db", str(path), "export", "-o", str(tmp_path / "all.csv")]) == 0

@@ -41,6 +41,8 @@ def cmd_export(args) -> int:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot write {out}: {exc.strerror or exc}.")
+    except ValueError as exc:  # more rows than an Excel sheet holds
+        return fail(str(exc))
     unit = "record" if fmt == "json" else "item row"
     print(f"Wrote {plural(n, unit)} to {out}.", file=sys.stderr)
     return EXIT_OK

@@ -334,9 +334,25 @@ def new_sheet(wb, title: str, columns) -> object:
     return sheet
 
 
+SHEET_ROWS = 1_048_575  # an Excel sheet's rows, less its header row
+
+
+def check_sheet_rows(store: Store, ids: list[int]) -> None:
+    """ValueError (with what to do instead) when the dataset has more rows than an Excel sheet holds:
+    Excel would cut the file short or refuse it, and the letters beyond would be lost without a word."""
+    rows = store.dataset.sheet_rows(ids)
+    if max(rows, len(ids)) > SHEET_ROWS:
+        raise ValueError(
+            f"An Excel sheet holds {SHEET_ROWS:,} rows and this export needs {max(rows, len(ids)):,}. "
+            "Export CSV instead (no row limit), or export a filter or a selection of the letters."
+        )
+
+
 def _xlsx(store: Store, path: Path, ids: list[int]) -> int:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
+
+    check_sheet_rows(store, ids)
 
     wb = Workbook(write_only=True)
     items = new_sheet(wb, "items", ROW_COLUMNS)

@@ -163,6 +163,17 @@ class Dataset:
             store.conn, store._lock, date_from=date_from, date_to=date_to, statuses=tuple(statuses)
         )
 
+    def sheet_rows(self, ids: Iterable[int]) -> int:
+        """The rows the letters ``ids`` take in the dataset's item table: one an item, one for a readable
+        letter without items (failed letters go elsewhere)."""
+        with self.store._lock:
+            row = self.store.conn.execute(
+                "SELECT total(max(coalesce(n_items, 0), 1)) FROM documents "
+                "WHERE error_code IS NULL AND id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(ids)),),
+            ).fetchone()
+        return int(row[0])
+
     def letters(self, ids: Iterable[int]) -> Iterator[DatasetLetter]:
         """The letters ``ids`` (in that order) as the dataset shows them, read :data:`CHUNK` at a time."""
         ids = list(ids)
