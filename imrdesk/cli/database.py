@@ -69,11 +69,12 @@ def cmd_backup(args) -> int:
 def cmd_check(args) -> int:
     from ..store import Store, StoreError
 
+    recount = getattr(args, "recount", False)  # the option is newer than some callers' argument sets
     try:
         with _open_read_only(args) as store:
             problems = store.verify()
             drift = [] if problems else store.figures.differences()
-        if drift and args.recount:
+        if drift and recount:
             with Store(db_path(args)) as store:
                 store.figures.recount()
                 drift = store.figures.differences()
@@ -87,7 +88,7 @@ def cmd_check(args) -> int:
             write_line(f"  {line}")
         return EXIT_FAILED
     if not problems:
-        write_line(f"{db_path(args)}: sound{' (figures counted again)' if args.recount else ''}.")
+        write_line(f"{db_path(args)}: sound{' (figures counted again)' if recount else ''}.")
         return EXIT_OK
     write_line(f"{db_path(args)}: damaged — it will not be written. What SQLite found:")
     for line in problems:
