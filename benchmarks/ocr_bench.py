@@ -1,7 +1,7 @@
 """OCR of fax-like scans of the shared letters, scored against the records of the same letters' text PDFs.
 
     python benchmarks/ocr_bench.py [--letters 20] [--engine rapidocr|tesseract|rapidocr-onnxruntime]
-                                   [--workers 2] [--dpi 200] [--show 10]
+                                   [--models shipped|wheel|DIR] [--workers 2] [--dpi 200] [--show 10]
 
 Each letter (spread over the sorted corpus) is scanned with tests/scans.py (200 dpi grey, turned by up to
 1.5°, speckles, JPEG) into an image-only PDF, read with OCR, and compared value by value with the record
@@ -14,6 +14,10 @@ treatment, decision, families and modified-request parts; paragraphs by similari
 - seconds per scanned page (render, orientation, skew, OCR, layout), beside the anchor measured in the same
   run in the same process: reading the same letter's text layer (seconds per page and the ratio);
 - what the engine adds to an install: the size of its distributions on disk, beside PySide6's.
+
+``--models`` picks RapidOCR's models: ``shipped`` (resources/ocr, the smaller weights the app loads), ``wheel``
+(the float models inside the rapidocr wheel they are derived from) or a folder holding models of the same
+names; run it with two of them in one session to compare them on the same machine load.
 
 ``--engine tesseract`` needs tesserocr and an English traineddata (TESSDATA_PREFIX or Debian's
 tesseract-ocr-eng); ``--engine rapidocr-onnxruntime`` needs that package (it installs opencv-python, which
@@ -122,14 +126,28 @@ class RapidOnnxEngine:
         return words
 
 
-def make_engine(name: str):
+def models_folder(models: str) -> Path | None:
+    """``--models``: None for the shipped ones, else the folder to load them from."""
+    if models == "shipped":
+        return None
+    if models == "wheel":
+        from importlib.util import find_spec
+
+        spec = find_spec("rapidocr")
+        return Path(next(iter(spec.submodule_search_locations))) / "models"
+    return Path(models)
+
+
+def make_engine(name: str, models: str = "shipped"):
     from imrdesk.extract.ocr import RapidEngine
 
     if name == "tesseract":
         return TesseractEngine()
     if name == "rapidocr-onnxruntime":
         return RapidOnnxEngine()
-    return RapidEngine(threads=1)
+    engine = RapidEngine(threads=1, models=models_folder(models))
+    engine.model_paths()  # fail here, not on every page, when a model is missing
+    return engine
 
 
 # ------------------------------------------------------------------------------------------------- work
@@ -137,10 +155,10 @@ def make_engine(name: str):
 _ENGINE = None
 
 
-def _init(name: str) -> None:
+def _init(name: str, models: str) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     global _ENGINE
-    _ENGINE = make_engine(name)
+    _ENGINE = make_engine(name, models)
 
 
 def one_letter(job: tuple[str, int, int]) -> dict:
@@ -169,6 +187,7 @@ def one_letter(job: tuple[str, int, int]) -> dict:
         "ocr_s": ocr_s,
         "ocr_cpu": ocr_cpu,
         "engine": getattr(_ENGINE, "version", _ENGINE.name),
+        "models": str(getattr(_ENGINE, "models", "")),
         "error": rec["error"],
         "case_right": rec["case_number"] == text_rec["case_number"],
         "decisions_right": [i["decision"] for i in rec["items"]]
@@ -251,6 +270,7 @@ def main() -> int:
     ap.add_argument("--folder", default=str(ROOT.parent / "shared" / "corpus" / "pdf"))
     ap.add_argument("--letters", type=int, default=20)
     ap.add_argument("--engine", default="rapidocr", choices=["rapidocr", "tesseract", "rapidocr-onnxruntime"])
+    ap.add_argument("--models", default="shipped", help="RapidOCR's models: shipped, wheel or a folder")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--dpi", type=int, default=200)
     ap.add_argument("--show", type=int, default=10, help="print up to N wrong or missed values")
@@ -262,7 +282,7 @@ def main() -> int:
     chosen = paths[::step][: args.letters]
     jobs = [(str(p), k, args.dpi) for k, p in enumerate(chosen)]
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(args.engine,)) as pool:
+    with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(args.engine, args.models)) as pool:
         results = list(pool.map(one_letter, jobs))
     wall = time.perf_counter() - t0
 
@@ -278,6 +298,15 @@ def main() -> int:
     ocr_pp = [r["ocr_cpu"] / r["pages"] for r in results]
     ocr_wall_pp = [r["ocr_s"] / r["pages"] for r in results]
     text_pp = [r["text_s"] / r["pages"] for r in results]
+    from imrdesk.extract.ocr import MODELS
+
+    if results[0]["models"]:
+        sizes = ", ".join(
+            f"{p.name} {p.stat().st_size / 1e6:.1f} MB"
+            for p in sorted(Path(results[0]["models"]).glob("*.onnx"))
+            if p.name in MODELS
+        )
+        print(f"models ({args.models}): {results[0]['models']}: {sizes}")
     print(
         f"engine: {results[0]['engine']}; {len(results)} letters, {pages} pages, scans at {args.dpi} dpi; "
         f"{args.workers} worker processes, one engine thread each"

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import pytest
 
 import imrdesk
+from imrdesk.extract import ocr
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = "Scripts" if os.name == "nt" else "bin"
@@ -61,6 +62,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 import imrdesk
 from imrdesk.ui import app as ui_app, resources
+from imrdesk.extract import ocr
 from imrdesk.ui.main_window import MainWindow
 
 qt = QApplication([sys.argv[0]])
@@ -73,6 +75,7 @@ print(json.dumps({
     "stylesheet": qt.styleSheet(),
     "icon": str(resources.resource_path("icons", "imrdesk.png")),
     "samples": [str(p) for p in resources.sample_letters()],
+    "ocr_models": [str(p) for p in ocr.RapidEngine().model_paths()],
     "empty_state": window.central.currentWidget() is window.empty,
     "samples_button": window.empty.samples_button.text(),
     "samples_enabled": window.empty.samples_button.isEnabled(),
@@ -198,4 +201,6 @@ def test_installed_window_has_its_stylesheet_and_offers_the_samples(installed):
     assert [p.name for p in samples] == expected
     assert all(p.is_file() and p.parent == root / "samples" for p in samples)
     assert seen["empty_state"] and seen["samples_enabled"]
+    # the OCR loads the models installed with the package (resources/ocr), not the checkout's
+    assert [Path(p) for p in seen["ocr_models"]] == [root / "ocr" / name for name in ocr.MODELS]
     assert seen["samples_button"] == f"Import the {len(expected)} sample letters"

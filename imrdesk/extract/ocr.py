@@ -7,8 +7,11 @@ angle) is measured and taken out before the engine reads it. :class:`PageGeometr
 boxes a value's provenance gives can be mapped back onto the page as it is shown (see
 :meth:`PageGeometry.to_shown`).
 
-The engine is RapidOCR (PP-OCR models run by ONNX Runtime, shipped inside the ``rapidocr`` wheel: nothing is
-downloaded); docs/ocr.md says why it was chosen and how it compares with Tesseract. Anything else with a
+The engine is RapidOCR running PP-OCR models on ONNX Runtime; docs/ocr.md says why it was chosen and how it
+compares with Tesseract. The models are not the float32 ones inside the ``rapidocr`` wheel but the copies in
+``resources/ocr/`` derived from them with smaller weights (8-bit for the detector, 16-bit floats for the
+recogniser, turned back into float32 when loaded: ``scripts/make_ocr_models.py``), loaded on every platform
+so that what is tested is what ships; nothing is downloaded. Anything else with a
 ``read(image) -> list[EngineWord]`` method can stand in for it (the benchmark plugs Tesseract in that way).
 RapidOCR reads images through OpenCV, of which it needs only a few small functions: :mod:`.cv2_lite` gives
 them in numpy, so the builds leave OpenCV (73 MB on Windows) out; see :func:`use_cv2_lite`.
@@ -23,6 +26,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -88,13 +92,36 @@ def use_cv2_lite() -> bool:
     return getattr(sys.modules.get("cv2"), "__name__", "") == __package__ + ".cv2_lite"
 
 
+MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx")  # detection, recognition
+
+
+def models_dir() -> Path:
+    """The folder of the shipped models (``resources/ocr``), found as imrdesk.ui.resources finds resources:
+    under ``sys._MEIPASS`` when frozen, in the installed ``imrdesk.resources`` package, else in the checkout
+    beside the package."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources" / "ocr"
+    try:
+        from importlib.resources import files
+
+        probe = files("imrdesk.resources").joinpath("ocr").joinpath(MODELS[0])  # one name a call: 3.10, 3.11
+        if isinstance(probe, Path) and probe.is_file():
+            return probe.parent
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parents[2] / "resources" / "ocr"
+
+
 class RapidEngine:
-    """RapidOCR with its bundled PP-OCR detection and recognition models, on ONNX Runtime (CPU)."""
+    """RapidOCR with the PP-OCR detection and recognition models of ``models`` (a folder holding
+    :data:`MODELS`; the shipped ones by default), on ONNX Runtime (CPU)."""
 
     name = "rapidocr"
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, models: Path | None = None) -> None:
         self.threads = threads
+        self.models = Path(models) if models is not None else models_dir()
         self._ocr = None
         self._lock = threading.Lock()
 
@@ -104,6 +131,13 @@ class RapidEngine:
 
         return f"rapidocr {version('rapidocr')}, onnxruntime {version('onnxruntime')}"
 
+    def model_paths(self) -> tuple[Path, Path]:
+        det, rec = (self.models / name for name in MODELS)
+        for path in (det, rec):
+            if not path.is_file():
+                raise OcrError(f"The OCR model {path.name} is missing from {path.parent}.")
+        return det, rec
+
     def _engine(self):
         if self._ocr is None:
             import logging
@@ -111,7 +145,10 @@ class RapidEngine:
             use_cv2_lite()
             from rapidocr import RapidOCR
 
+            det, rec = self.model_paths()
             params = {
+                "Det.model_path": str(det),
+                "Rec.model_path": str(rec),
                 "Global.log_level": "critical",
                 "Global.use_cls": False,  # whole pages are turned upright before; lines need no turning
                 "EngineConfig.onnxruntime.intra_op_num_threads": self.threads or -1,
