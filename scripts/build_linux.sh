@@ -15,11 +15,18 @@ start=$SECONDS
 out=dist/imrdesk
 test -x "$out/imrdesk" && test -x "$out/imrdesk-cli"
 # what pyinstaller.spec leaves out must stay out: OpenCV (imrdesk.extract.cv2_lite stands in for it), Qt's
-# translations and software OpenGL, RapidOCR's unused line classifier
-for unused in 'cv2' 'opencv_python_headless.libs' 'libavcodec*' 'opengl32sw*' 'qtbase_*.qm' '*_cls_*.onnx'; do
+# translations and software OpenGL, RapidOCR's own models (the app loads the smaller ones of resources/ocr)
+for unused in 'cv2' 'opencv_python_headless.libs' 'libavcodec*' 'opengl32sw*' 'qtbase_*.qm'; do
   if find "$out" -name "$unused" | grep -q .; then
     echo "build_linux: $unused should have been left out (pyinstaller.spec)" >&2
     exit 1
   fi
+done
+if find "$out/_internal/rapidocr" -name '*.onnx' | grep -q .; then
+  echo "build_linux: RapidOCR's own models should have been left out (pyinstaller.spec)" >&2
+  exit 1
+fi
+for model in resources/ocr/*.onnx; do
+  cmp -s "$model" "$out/_internal/$model" || { echo "build_linux: $model is not in $out as committed" >&2; exit 1; }
 done
 echo "build_linux: $out ($(du -sh "$out" | cut -f1)) built in $((SECONDS - start))s" >&2

@@ -193,10 +193,17 @@ if find "$DIST" -iname 'bcryptprimitives.dll' -o -iname 'icuuc.dll' | grep -q .;
 fi
 # OpenCV among them (imrdesk.extract.cv2_lite stands in for it) and ONNX Runtime's C API library: the OCR
 # check below reads a scan without them
-for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'cv2*.pyd' 'opencv_*.dll' '*_cls_*.onnx' onnxruntime.dll; do
+for unused in opengl32sw.dll qdirect2d.dll qtbase_de.qm 'cv2*.pyd' 'opencv_*.dll' onnxruntime.dll; do
   if find "$DIST" -iname "$unused" | grep -q .; then die "$unused should have been left out (pyinstaller.spec)"; fi
 done
 [ ! -e "$DIST/_internal/cv2" ] || die "OpenCV (_internal/cv2) should have been left out (pyinstaller.spec)"
+# the OCR models: the smaller ones of resources/ocr as committed, none of the rapidocr wheel's float models
+if find "$DIST/_internal/rapidocr" -iname '*.onnx' | grep -q .; then
+  die "RapidOCR's own models should have been left out (pyinstaller.spec)"
+fi
+for model in resources/ocr/*.onnx; do
+  cmp -s "$model" "$DIST/_internal/$model" || die "$model is not in the folder as committed"
+done
 DIST_BYTES=$(du -sb "$DIST" | cut -f1)
 DIST_FILES=$(find "$DIST" -type f | wc -l)
 say "built $DIST: $(mb "$DIST_BYTES"), $DIST_FILES files, PyInstaller ${BUILD_SECS}s"

@@ -141,6 +141,9 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "cv2/cv2.abi3.so",
         "opencv_python_headless.libs/libavcodec-c4204469.so.62.28.101",
         "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",  # the line classifier, never run
+        # the wheel's float models: the app loads the smaller copies in resources/ocr
+        "rapidocr/models/PP-OCRv6_det_small.onnx",
+        "rapidocr\\models\\PP-OCRv6_rec_small.onnx",
         "onnxruntime\\capi\\onnxruntime.dll",  # the C API; the Python module has the runtime linked in
         "matplotlib/mpl-data/fonts/ttf/DejaVuSerif-Bold.ttf",
     ):
@@ -158,12 +161,14 @@ def test_spec_leaves_out_what_the_app_does_not_use(monkeypatch, tmp_path):
         "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf",  # the charts' font
         "matplotlib/mpl-data/matplotlibrc",
         "pdfminer/cmap/UniJIS-UCS2-H.pickle.gz",
-        "rapidocr/models/PP-OCRv6_det_small.onnx",
-        "rapidocr\\models\\PP-OCRv6_rec_small.onnx",
+        "resources/ocr/PP-OCRv6_det_small.onnx",
+        "resources\\ocr\\PP-OCRv6_rec_small.onnx",
+        "rapidocr/config.yaml",
         "onnxruntime\\capi\\onnxruntime_pybind11_state.pyd",
         "onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so",
     ):
         assert not left_out(dest), dest
     excluded = set(ns["excludes"])
     assert "PySide6.QtNetwork" not in excluded and "PIL._avif" in excluded and "cv2" in excluded
+    assert {"setuptools", "distutils"} <= excluded
     assert "cv2" not in ns["hiddenimports"]

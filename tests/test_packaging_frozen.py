@@ -170,7 +170,12 @@ def test_bundle_contents(dist):
     assert not (internal / "pytest").exists() and not (internal / "_pytest").exists()
     for heavy in ("QtQml", "QtQuick", "QtWebEngineCore"):
         assert not list(internal.rglob(f"*{heavy}*")), f"{heavy} should be excluded"
-    # OpenCV: imrdesk.extract.cv2_lite stands in for it; RapidOCR's models, bar its unused line classifier
+    # OpenCV: imrdesk.extract.cv2_lite stands in for it
     assert not (internal / "cv2").exists() and not (internal / "opencv_python_headless.libs").exists()
-    models = {p.name for p in (internal / "rapidocr" / "models").glob("*.onnx")}
-    assert models and not any("_cls_" in name for name in models), models
+    # the OCR models: the smaller ones of resources/ocr, byte for byte the committed files; none of the wheel's
+    shipped = ROOT / "resources" / "ocr"
+    models = sorted(p.name for p in (internal / "resources" / "ocr").glob("*.onnx"))
+    assert models == sorted(p.name for p in shipped.glob("*.onnx")) and models, models
+    for name in models:
+        assert (internal / "resources" / "ocr" / name).read_bytes() == (shipped / name).read_bytes(), name
+    assert not list((internal / "rapidocr").rglob("*.onnx")), "RapidOCR's own models should be left out"
