@@ -196,7 +196,8 @@ def finding_counts(
         where = " WHERE doc_id IN (SELECT value FROM json_each(?))"
         params = [json.dumps(list(ids))]
     elif letters is not None:
-        where = f" WHERE doc_id IN (SELECT d.id FROM documents d WHERE {letters[0]})"
+        # each finding's letter looked up by its key: the cost follows the findings, not the letters
+        where = f" WHERE EXISTS (SELECT 1 FROM documents d WHERE d.id = doc_id AND {letters[0]})"
         params = list(letters[1])
     by_rule = {r: 0 for r in rules.RULES}
     for rule, n in conn.execute(f"SELECT rule, count(*) FROM findings{where} GROUP BY rule", params):
