@@ -14,6 +14,7 @@ from imrdesk.extract import error_record, extract
 from imrdesk.services.export import export
 from imrdesk.services.review import ReviewService
 from imrdesk.store import SORT_KEYS, ListQuery, SearchError, Store
+from imrdesk.store.search import fts_query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
 LETTERS = sorted(FIXTURES.glob("*.pdf"))
@@ -246,3 +247,26 @@ def test_a_schema_3_file_moves_its_ocr_values_out_of_the_correctable_ones(tmp_pa
         categories = s.conn.execute("SELECT categories FROM documents").fetchone()[0]
         assert categories and __import__("json").loads(categories)  # derived again by the upgrade
         assert s.record(doc) == expected
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_search_in_import_order_lists_exactly_the_matching_letters(store, descending):
+    """In import order the full-text index leads the query (its matches come in that order): the same
+    letters as the search's matches among those the filters list, in the same order."""
+    ids = store.document_ids()
+    store.lists.remove(ids[:1])
+    ReviewService(store).set_status_many(ids[1:2], "reviewed")
+    for search in ("pain", '"medically necessary"', "lumb*", "guidelines OR treatment"):
+        match = {
+            r[0]
+            for r in store.conn.execute(
+                "SELECT rowid FROM doc_text_fts WHERE doc_text_fts MATCH ?", (fts_query(search),)
+            )
+        }
+        for status in (None, "to_review"):
+            listed = set(store.lists.ids(ListQuery(status=status)))
+            expect = sorted(match & listed, reverse=descending)
+            assert expect, (search, status)
+            q = ListQuery(search=search, status=status, descending=descending)
+            assert store.lists.ids(q) == expect, (search, status)
+            assert store.lists.ids(q, limit=3) == expect[:3]

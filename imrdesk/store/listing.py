@@ -158,12 +158,12 @@ class ListQuery:
     descending: bool = False
 
 
-def _where(q: ListQuery, *, with_status: bool = True) -> tuple[str, list]:
+def _where(q: ListQuery, *, with_status: bool = True, with_search: bool = True) -> tuple[str, list]:
     where = ["d.removed_at IS NOT NULL" if q.removed else "d.removed_at IS NULL"]
     params: list = []
     if with_status:
         where.append(STATUS_FILTERS.get(q.status, "1"))
-    if q.search and q.search.strip():
+    if with_search and q.search and q.search.strip():
         where.append("d.id IN (SELECT rowid FROM doc_text_fts WHERE doc_text_fts MATCH ?)")
         params.append(fts_query(q.search))
     if q.decision == "upheld":
@@ -192,10 +192,20 @@ def _where(q: ListQuery, *, with_status: bool = True) -> tuple[str, list]:
 def list_ids(conn: sqlite3.Connection, q: ListQuery, limit: int | None = None) -> list[int]:
     """The ids of the letters the query selects, in its order (ties by import order); ``limit``: the first
     ones only."""
-    where, params = _where(q)
     order = SORT_KEYS.get(q.sort, "d.id")
     direction = "DESC" if q.descending else "ASC"
-    sql = f"SELECT d.id FROM documents d WHERE {where} ORDER BY {order} {direction}, d.id {direction}"
+    if order == "d.id" and q.search and q.search.strip():
+        # in import order the full-text index leads: it gives its matches in that order, so the first
+        # screenfuls come at once (a common word's million matches are not gathered first)
+        where, params = _where(q, with_search=False)
+        sql = (
+            "SELECT d.id FROM doc_text_fts f JOIN documents d ON d.id = f.rowid "
+            f"WHERE doc_text_fts MATCH ? AND {where} ORDER BY f.rowid {direction}"
+        )
+        params = [fts_query(q.search), *params]
+    else:
+        where, params = _where(q)
+        sql = f"SELECT d.id FROM documents d WHERE {where} ORDER BY {order} {direction}, d.id {direction}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [r[0] for r in fts_execute(conn, sql, params, q.search)]
