@@ -8,7 +8,9 @@ from __future__ import annotations
 import importlib
 import threading
 
-LATER = ("imrdesk.services.charts",)
+# the charts (matplotlib and its Agg renderer), then matplotlib's Qt canvas: PySide6 reads the source of each
+# module that imports it, which made importing the canvas alone a tenth of a second and more
+LATER = ("imrdesk.services.charts", "matplotlib.backends.backend_qtagg")
 
 
 def warm_up(modules: tuple[str, ...] = LATER) -> threading.Thread:
