@@ -4,7 +4,8 @@ GUI thread during each everyday action, and full-text search latency.
     QT_QPA_PLATFORM=offscreen python benchmarks/window_scale_bench.py --db LARGE.db [--repeat 20]
 
 ``LARGE.db`` is a database built by ``benchmarks/scale_bench.py --keep`` (or any imrdesk file); it is
-copied first, since "reviewed and next" writes. Measured in one run, offscreen at 1400×900:
+copied first, since "reviewed and next" writes, and the letters the window opens get their original files
+back from ``--corpus`` (a replicated database leaves them out). Measured in one run, offscreen at 1400×900:
 
 - first paint: from creating the main window to its first painted frame, and until the list shows its first
   rows; the anchor is a bare PySide6 window with one empty table, shown the same way in the same process;
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -111,6 +113,39 @@ def search_latency(db: Path, repeat: int) -> list[tuple[str, float, float, float
     return rows
 
 
+def restore_files(db: Path, corpus: Path, search: str, n: int = 3000) -> int:
+    """Give back their original bytes to the letters the window will open — the first ``n`` in import
+    order and among the matches of ``search`` — where the database was built without them (replicated
+    letters keep their file names); returns how many."""
+    from imrdesk.store.search import fts_query
+
+    files = {p.name: p.read_bytes() for p in corpus.glob("*.pdf")}
+    conn = sqlite3.connect(db)
+    try:
+        ids = {r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id LIMIT ?", (n,))}
+        ids |= {
+            r[0]
+            for r in conn.execute(
+                "SELECT rowid FROM doc_text_fts WHERE doc_text_fts MATCH ? ORDER BY rowid LIMIT ?",
+                (fts_query(search), n),
+            )
+        }
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT id, file_name FROM documents WHERE id IN ({marks}) "
+            "AND id NOT IN (SELECT doc_id FROM files)",
+            sorted(ids),
+        ).fetchall()
+        with conn:
+            conn.executemany(
+                "INSERT INTO files (doc_id, content) VALUES (?, ?)",
+                [(i, files[name]) for i, name in rows if name in files],
+            )
+        return sum(1 for _i, name in rows if name in files)
+    finally:
+        conn.close()
+
+
 def bare_window(app) -> float:
     """Seconds from creating a bare window with an empty table to its first painted frame."""
     from PySide6.QtWidgets import QMainWindow, QTableView
@@ -192,16 +227,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", required=True, type=Path)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="imrdesk-window-"))
     try:
         db = work / "copy.db"
         shutil.copyfile(args.db, db)
+        restored = restore_files(db, args.corpus / "pdf", "lumbar")
         from imrdesk.store import Store
 
         with Store(db) as store:
             n = store.count_documents()
-        print(f"{n:,} letters, {db.stat().st_size / n / 1024:.1f} KiB a letter")
+        print(
+            f"{n:,} letters, {db.stat().st_size / n / 1024:.1f} KiB a letter ({restored:,} given their files)"
+        )
         figures = window_figures(db, work)
         anchor = figures["anchor: bare window"]
         for label, seconds in figures.items():

@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
             self.documents.select_row(0)
 
     def _update_central(self) -> None:
-        has_letters = self.store.count_documents() > 0
+        has_letters = self.store.lists.size() > 0 or self.store.count_documents() > 0  # (failed, removed)
         self.central.setCurrentWidget(self.splitter if has_letters else self.empty)
 
     def _on_doc_selected(self, doc_id: int) -> None:
