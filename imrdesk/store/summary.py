@@ -47,14 +47,19 @@ def exact(alias: str) -> str:
     return _EXACT.format(d=alias)
 
 
+def families(f: str) -> str:
+    """The guideline families an item row (alias ``f``) counts under, as a JSON list: those MAXIMUS cited, or
+    ``[null]`` when it cited none (an item counts under None then)."""
+    return f"CASE {f}.families WHEN '[]' THEN '[null]' ELSE {f}.families END"
+
+
 def _item_groups(f: str) -> str:
     """The groups one item row (alias ``f``: ``new``, ``old`` or a table alias) counts in: ``(kind, key)``."""
-    families = f"CASE {f}.families WHEN '[]' THEN '[null]' ELSE {f}.families END"
     return (
         f"SELECT 'category' AS kind, json_quote({f}.category) AS key "
         f"UNION ALL SELECT 'treatment', json_quote({f}.treatment) "
         f"UNION ALL SELECT 'treatment_category', json_array({f}.treatment, {f}.category) "
-        f"UNION ALL SELECT 'family', json_quote(value) FROM json_each({families})"
+        f"UNION ALL SELECT 'family', json_quote(value) FROM json_each({families(f)})"
     )
 
 
@@ -66,7 +71,7 @@ ITEM_GROUPS_VIEW = (
     "UNION ALL SELECT doc_id, idx, 'treatment_category', json_array(treatment, category), decision "
     "FROM item_facts "
     "UNION ALL SELECT f.doc_id, f.idx, 'family', json_quote(j.value), f.decision FROM item_facts f, "
-    "json_each(CASE f.families WHEN '[]' THEN '[null]' ELSE f.families END) j"
+    f"json_each({families('f')}) j"
 )
 
 

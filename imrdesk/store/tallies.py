@@ -21,11 +21,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-# A decision date's month, as the insights read it: the first seven characters of a text of seven or more.
-MONTH = (
-    "CASE WHEN typeof(d.decision_date) = 'text' AND length(d.decision_date) >= 7 "
-    "THEN substr(d.decision_date, 1, 7) END"
-)
+from . import summary
+
 DECISIONS = "count(*), total(f.decision = 'Upheld'), total(f.decision = 'Overturned')"
 SUMS = "sum(letters), sum(items), sum(upheld), sum(overturned)"
 
@@ -104,8 +101,10 @@ def tallies(
     where, params = insight_where(date_from, date_to, statuses)
     with lock:
         served = not scan and summary_serves(conn, date_from, date_to)
-    counts = _summed if served else _scanned
-    yield from counts(run, where, params, date_from, date_to, statuses, not_stated)
+    if served:
+        yield from _summed(run, month_condition(date_from, date_to, statuses), not_stated)
+    else:
+        yield from _scanned(run, where, params, not_stated)
     yield "span", (_edge(run, where, params, "ASC"), _edge(run, where, params, "DESC"))
 
 
@@ -148,9 +147,9 @@ def _edge(run: Callable, where: str, params: list, order: str) -> str | None:
     return rows[0][0] if rows else None
 
 
-def _summed(run, where, params, date_from, date_to, statuses, not_stated) -> Iterator[tuple[str, object]]:
-    """The counts from the summary tables."""
-    cond_sql, args = month_condition(date_from, date_to, statuses)
+def _summed(run: Callable, condition: tuple[str, list], not_stated: str) -> Iterator[tuple[str, object]]:
+    """The counts from the summary tables, for a :func:`month_condition`."""
+    cond_sql, args = condition
     rows = run(
         f"SELECT status, month, specialty, {SUMS} FROM letter_tally WHERE error_code = 'null' AND {cond_sql} "
         "GROUP BY 1, 2, 3 HAVING sum(letters) != 0",
@@ -179,21 +178,22 @@ def _key(text: str, not_stated: str) -> object:
     return not_stated if value is None else value
 
 
-def _scanned(run, where, params, date_from, date_to, statuses, not_stated) -> Iterator[tuple[str, object]]:
+def _scanned(run: Callable, where: str, params: list, not_stated: str) -> Iterator[tuple[str, object]]:
     """The same counts from ``documents`` and ``item_facts``."""
     rows = run(
-        f"SELECT d.status, {MONTH}, coalesce(d.specialty, ?), count(*), total(coalesce(d.n_items, 0)), "
+        f"SELECT d.status, {summary.month('d')}, coalesce(d.specialty, ?), count(*), "
+        "total(coalesce(d.n_items, 0)), "
         "total(coalesce(d.n_upheld, 0)), total(coalesce(d.n_overturned, 0)) "
         f"FROM documents d WHERE {where} GROUP BY 1, 2, 3",
         [not_stated, *params],
     )
-    yield "letters", [LetterGroup(s, m, k, *map(int, rest)) for s, m, k, *rest in rows]
+    yield "letters", [LetterGroup(s, m or None, k, *map(int, rest)) for s, m, k, *rest in rows]
     items = f"FROM item_facts f JOIN documents d ON d.id = f.doc_id WHERE {where}"
     # an item counts once under each family it cites (item_facts keeps each known family once), and under
     # None when it cites none
     families = (
         "FROM item_facts f JOIN documents d ON d.id = f.doc_id "
-        "JOIN json_each(CASE f.families WHEN '[]' THEN '[null]' ELSE f.families END) j "
+        f"JOIN json_each({summary.families('f')}) j "
         f"WHERE {where}"
     )
     for name, key, source in (("category", "f.category", items), ("family", "j.value", families)):

@@ -309,16 +309,9 @@ class DocumentList(QWidget):
     def _show_first_rows(self, q: ListQuery, ids: list[int]) -> None:
         if self.store is None or q != self.query() or self.model.rowCount() and self._shown == q:
             return  # a newer query is on its way, or this one's whole answer is already shown
-        self.search_error.setVisible(False)
         current = self.current_doc_id()
         self._held = current if current is not None else self._held  # reselected when every id is in
-        self.view.selectionModel().blockSignals(True)
-        self.model.reset(self.store.lists, ids, q.search)
-        row = self.model.row_of(self._held)
-        if row >= 0:
-            self.view.setCurrentIndex(self.model.index(row))
-        self.view.selectionModel().blockSignals(False)
-        self.view.setColumnHidden(COLUMN_KEYS.index("match"), not q.search)
+        self._list(q, ids, self._held)
         self.footer.setText(f"The first {len(ids):,} letters shown · listing the rest…")
 
     def _request_snippets(self, search: str, ids: list[int], page: int) -> None:
@@ -338,12 +331,21 @@ class DocumentList(QWidget):
     def _show_ids(self, q: ListQuery, ids: list[int]) -> None:
         if self.store is None or q != self.query():
             return  # the filters changed since: a newer answer is on its way
-        self.search_error.setVisible(False)
         self._shown = q
         current = self.current_doc_id()
         if current is None:
             current = self._held
         self._held = None
+        row = self._list(q, ids, current)
+        self._update_footer(q)
+        self._recount(q)
+        if row < 0 and current is not None and current >= 0:
+            self.doc_selected.emit(-1)
+
+    def _list(self, q: ListQuery, ids: list[int], current: int | None) -> int:
+        """Show ``ids`` for ``q`` with ``current`` still selected where listed (no selection signal); its row,
+        or -1."""
+        self.search_error.setVisible(False)
         self.view.selectionModel().blockSignals(True)
         self.model.reset(self.store.lists, ids, q.search)
         row = self.model.row_of(current)
@@ -351,10 +353,7 @@ class DocumentList(QWidget):
             self.view.setCurrentIndex(self.model.index(row))
         self.view.selectionModel().blockSignals(False)
         self.view.setColumnHidden(COLUMN_KEYS.index("match"), not q.search)
-        self._update_footer(q)
-        self._recount(q)
-        if row < 0 and current is not None and current >= 0:
-            self.doc_selected.emit(-1)
+        return row
 
     def _recount(self, q: ListQuery) -> None:
         """The filters' counts and the footer's figures: a few aggregate queries over every letter (half a
