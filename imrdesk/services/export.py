@@ -340,10 +340,10 @@ SHEET_ROWS = 1_048_575  # an Excel sheet's rows, less its header row
 def check_sheet_rows(store: Store, ids: list[int]) -> None:
     """ValueError (with what to do instead) when the dataset has more rows than an Excel sheet holds:
     Excel would cut the file short or refuse it, and the letters beyond would be lost without a word."""
-    rows = store.dataset.sheet_rows(ids)
-    if max(rows, len(ids)) > SHEET_ROWS:
+    needed = max(store.dataset.sheet_rows(ids), len(ids))  # the items sheet, or one row a letter
+    if needed > SHEET_ROWS:
         raise ValueError(
-            f"An Excel sheet holds {SHEET_ROWS:,} rows and this export needs {max(rows, len(ids)):,}. "
+            f"An Excel sheet holds {SHEET_ROWS:,} rows and this export needs {needed:,}. "
             "Export CSV instead (no row limit), or export a filter or a selection of the letters."
         )
 
