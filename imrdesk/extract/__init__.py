@@ -170,16 +170,15 @@ def _extract_fast(
     guard: Callable[[], AbstractContextManager] | None = None,
 ) -> dict | None:
     """The record of pdfium's reading, or None when the reference reader is to read the letter instead:
-    pdfium cannot read it (or raises), a page has no text (a scan for OCR, or text pdfium misses: the
-    reference reader decides), or the record is :func:`doubtful`."""
+    pdfium cannot read it (or raises), a page without words shows something (a scan for OCR, or text
+    pdfium misses: the reference reader decides; a page showing nothing is read alike by both, see
+    :func:`pdfium_text.load_pdf_fast`), or the record is :func:`doubtful`."""
     try:
         with guard() if guard is not None else nullcontext():
             doc = load_pdf_fast(data, max_pages=max_pages)
     except LoadError as exc:  # over the page limit: the reference reader would refuse it the same way
         return error_record(name, sha, exc.code, exc.message, exc.pages)
     except Exception:  # FastReadError, or pdfium tripping over a damaged file
-        return None
-    if scanned.blank_pages(doc):
         return None
     try:
         record = extract_document(doc, name, sha)

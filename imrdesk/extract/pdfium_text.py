@@ -19,8 +19,9 @@ words in the same boxes:
 
 On the shared letters the words, their text and fonts are identical to pdfplumber's; the boxes agree to
 0.001 pt except where the two place a line's characters differently (word spacing: a shift under 0.25 pt).
-What pdfium does not read the way pdfplumber would (a turned page, a page box not at the origin, a password)
-raises :class:`FastReadError`; :func:`imrdesk.extract.extract` then reads the letter with pdfplumber.
+What pdfium does not read the way pdfplumber would (a turned page, a page box not at the origin, a password,
+a page without words that shows something: a scan, or text pdfium cannot read) raises
+:class:`FastReadError`; :func:`imrdesk.extract.extract` then reads the letter with pdfplumber.
 """
 
 from __future__ import annotations
@@ -96,20 +97,24 @@ def load_pdf_fast(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
         for number in range(1, n_pages + 1):
             page = pdf[number - 1]
             try:
-                size, chars = _page_chars(page, budget)
+                size, chars, nothing_drawn = _page_chars(page, budget)
             finally:
                 page.close()
             budget -= len(chars)
             sizes.append(size)
-            page_words.append(_words(chars, number))
+            words = _words(chars, number)
+            if not words and not nothing_drawn:  # a scan for OCR, or text pdfium does not read
+                raise FastReadError(f"page {number} has no words to read")
+            page_words.append(words)
     finally:
         pdf.close()
     return assemble_pdf(sizes, page_words)
 
 
-def _page_chars(page, budget: int) -> tuple[tuple[float, float], list[Char]]:
-    """A page's size (its MediaBox, as pdfplumber takes it) and its characters in content-stream order
-    (no more than ``budget``)."""
+def _page_chars(page, budget: int) -> tuple[tuple[float, float], list[Char], bool]:
+    """A page's size (its MediaBox, as pdfplumber takes it), its characters in content-stream order (no
+    more than ``budget``), and whether it is a page with nothing to read for either reader (see
+    :func:`_nothing_drawn`)."""
     import pypdfium2.raw as c
 
     if page.get_rotation() % 360:
@@ -125,9 +130,30 @@ def _page_chars(page, budget: int) -> tuple[tuple[float, float], list[Char]]:
         if c.FPDFText_CountChars(text_page) > budget:
             raise FastReadError("more text than a letter's")
         chars = _chars(c, text_page, height)
+        blank = all(ch[0].isspace() for ch in chars) and _nothing_drawn(c, page.raw, text_page)
     finally:
         c.FPDFText_ClosePage(text_page)
-    return (float(right), float(top)), chars
+    return (float(right), float(top)), chars, blank
+
+
+def _nothing_drawn(c, page, text_page) -> bool:
+    """Whether a page shows nothing either reader could make a word of, or OCR could read: no image, no
+    form (it may hold either), and no text object with more than blanks in it. Such a page (a blank last
+    page, one drawing only lines) reads the same with pdfplumber, so the fast reading stands; any other
+    page without words goes to the reference reader."""
+    buffer = (ctypes.c_ushort * 256)()
+    for index in range(c.FPDFPage_CountObjects(page)):
+        obj = c.FPDFPage_GetObject(page, index)
+        kind = c.FPDFPageObj_GetType(obj)
+        if kind in (c.FPDF_PAGEOBJ_IMAGE, c.FPDF_PAGEOBJ_FORM, c.FPDF_PAGEOBJ_UNKNOWN):
+            return False
+        if kind == c.FPDF_PAGEOBJ_TEXT:
+            size = c.FPDFTextObj_GetText(obj, text_page, buffer, ctypes.sizeof(buffer))
+            if not 0 < size <= ctypes.sizeof(buffer):
+                return False  # more text than a blank run, or none pdfium can say
+            if bytes(buffer)[: size - 2].decode("utf-16-le", "replace").strip():
+                return False
+    return True
 
 
 def _calls(c) -> tuple:
