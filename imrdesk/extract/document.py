@@ -15,6 +15,7 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from statistics import median
 
@@ -240,10 +241,16 @@ def make_word(
 ) -> Word | None:
     """A word of a PDF's text layer as both readers make it: normalised text (None when nothing is left),
     bold from its font's name."""
-    text = normalize(text).strip()
+    text = (text if text.isascii() else normalize(text)).strip()  # ASCII: normalize changes nothing
     if not text:
         return None
-    return Word(text, page, x0, top, x1, bottom, bold=bool(_BOLD.search(str(fontname or ""))))
+    return Word(text, page, x0, top, x1, bottom, bold=_bold(str(fontname or "")))
+
+
+@lru_cache(maxsize=1024)
+def _bold(fontname: str) -> bool:
+    """Whether a font's name says bold (a letter uses a handful of fonts for thousands of words)."""
+    return bool(_BOLD.search(fontname))
 
 
 def assemble_pdf(sizes: list[tuple[float, float]], page_words: list[list[Word]]) -> Document:

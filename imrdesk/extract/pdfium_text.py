@@ -157,32 +157,34 @@ def _nothing_drawn(c, page, text_page) -> bool:
 
 
 def _calls(c) -> tuple:
-    """The three functions called for every character, typed to take and give plain addresses: ctypes
-    then converts nothing (a third of the reading time otherwise). Same functions, same calling
-    convention: a copy of pypdfium2's function pointer with simpler types."""
-    p, i = ctypes.c_void_p, ctypes.c_int
+    """The three functions called for every character, without argument types: ctypes then converts
+    nothing and checks nothing on the way in (the arguments are a prepared pointer, an int and two
+    prepared references), and each call costs about 60% of a typed one. Same functions, same calling
+    convention: a copy of pypdfium2's function pointer, given only its return type."""
     out = []
-    for fn, restype, argtypes in (
-        (c.FPDFText_GetTextObject, p, (p, i)),
-        (c.FPDFText_GetUnicode, ctypes.c_uint, (p, i)),
-        (c.FPDFText_GetCharOrigin, i, (p, i, p, p)),
+    for fn, restype in (
+        (c.FPDFText_GetTextObject, ctypes.c_void_p),
+        (c.FPDFText_GetUnicode, ctypes.c_uint),
+        (c.FPDFText_GetCharOrigin, ctypes.c_int),
     ):
-        copy = type(fn)(ctypes.cast(fn, p).value)
-        copy.restype, copy.argtypes = restype, argtypes
+        copy = type(fn)(ctypes.cast(fn, ctypes.c_void_p).value)
+        copy.restype, copy.argtypes = restype, None
         out.append(copy)
     return tuple(out)
 
 
 def _chars(c, text_page, height: float) -> list[Char]:
     get_object, get_unicode, get_origin = _calls(c)
-    page = ctypes.cast(text_page, ctypes.c_void_p).value
+    page = ctypes.c_void_p(ctypes.cast(text_page, ctypes.c_void_p).value)
     chars: list[Char] = []
     append = chars.append
     objects: dict[int, tuple] = {}  # a text object's font, size, matrix: the same for its characters
-    widths: dict[tuple[int, int], float] = {}  # (font, character) -> advance per point of size
+    fonts: dict[int, dict[int, float]] = {}  # font -> character -> advance per point of size
     x, y = ctypes.c_double(), ctypes.c_double()
-    px, py = ctypes.addressof(x), ctypes.addressof(y)
+    px, py = ctypes.byref(x), ctypes.byref(y)
     high = None
+    last = info = widths = None  # the text object of the character before, and what it gives
+    fontname, top_off, bottom_off, xscale = "", None, 0.0, 0.0
     for index in range(c.FPDFText_CountChars(text_page)):
         obj = get_object(page, index)
         code = get_unicode(page, index)
@@ -194,28 +196,32 @@ def _chars(c, text_page, height: float) -> list[Char]:
                 prev = chars[-1]
                 append((" ", prev[3], prev[2], prev[3], prev[4], prev[5], prev[6]))
             continue
-        if 0xD800 <= code < 0xDC00:  # the first half of a surrogate pair (pdfium on Windows)
-            high = code
-            continue
-        if high is not None and 0xDC00 <= code < 0xE000:
-            code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
+        if 0xD800 <= code < 0xE000:  # a surrogate pair's halves (pdfium on Windows)
+            if code < 0xDC00:
+                high = code
+                continue
+            if high is not None:
+                code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
         high = None
         if code == _HYPHEN_MARK:
             code = 0x2D
-        info = objects.get(obj)
-        if info is None:
-            info = objects[obj] = _object_info(c, text_page, index, obj)
-        font_key, fontname, upright, top_off, bottom_off, xscale = info[1:7]
+        if obj != last:  # characters come in runs of one text object: look it up once a run
+            info = objects.get(obj)
+            if info is None:
+                info = objects[obj] = _object_info(c, text_page, index, obj)
+            fontname, top_off, bottom_off, xscale = info[2], info[4], info[5], info[6]
+            widths = fonts.setdefault(info[1], {})
+            last = obj
         get_origin(page, index, px, py)
-        advance = widths.get((font_key, code))
+        advance = widths.get(code)
         if advance is None:
-            advance = widths[(font_key, code)] = _advance(c, text_page, index, info, code)
+            advance = widths[code] = _advance(c, text_page, index, info, code)
         text = chr(code) if code else "\ufffd"
         if top_off is not None:  # upright and unturned, as nearly every letter's text is
             ox, base = x.value, height - y.value
             append((text, ox, base - top_off, ox + xscale * advance, base - bottom_off, True, fontname))
         else:
-            append((text, *_turned_box(info, advance, x.value, y.value, height), upright, fontname))
+            append((text, *_turned_box(info, advance, x.value, y.value, height), info[3], fontname))
     return chars
 
 
@@ -281,6 +287,9 @@ def _words(chars: list[Char], page: int) -> list[Word]:
     words: list[Word] = []
     for (upright, fontname), run in groupby(chars, key=itemgetter(5, 6)):
         for line in _lines(list(run), upright):
+            if upright:
+                _upright_words(line, page, fontname, words)
+                continue
             for group in _split(line, upright):
                 texts, x0s, tops, x1s, bottoms = list(zip(*group, strict=True))[:5]
                 word = make_word("".join(texts), page, min(x0s), min(tops), max(x1s), max(bottoms), fontname)
@@ -293,18 +302,58 @@ def _lines(run: list[Char], upright: bool) -> list[list[Char]]:
     """Cluster a run into lines: by top (upright text) or x0 (turned text), each value joining the cluster
     of the value just below it when within the tolerance; characters sorted along the line."""
     key = 2 if upright else 1
+    tolerance = Y_TOLERANCE if upright else X_TOLERANCE
     values = sorted({ch[key] for ch in run})
+    along = itemgetter(1) if upright else itemgetter(2, 4)
+    if all(b <= a + tolerance for a, b in zip(values, values[1:], strict=False)):  # most runs: one line
+        return [sorted(run, key=along)]
     cluster: dict[float, int] = {}
-    number, last = 0, None
+    number, last = 0, values[0]
     for value in values:
-        if last is not None and value > last + (Y_TOLERANCE if upright else X_TOLERANCE):
+        if value > last + tolerance:
             number += 1
         cluster[value] = number
         last = value
-    ordered = sorted(run, key=lambda ch: cluster[ch[key]])
-    lines = [list(group) for _, group in groupby(ordered, key=lambda ch: cluster[ch[key]])]
-    along = (lambda ch: ch[1]) if upright else (lambda ch: (ch[2], ch[4]))
-    return [sorted(line, key=along) for line in lines]
+    # one stable sort by (line, place along it): what sorting into lines, then each line along, gives
+    keyed = sorted(((cluster[ch[key]], along(ch), i) for i, ch in enumerate(run)))
+    lines: list[list[Char]] = []
+    current = None
+    for number, _along, i in keyed:
+        if number != current:
+            lines.append([])
+            current = number
+        lines[-1].append(run[i])
+    return lines
+
+
+def _upright_words(line: list[Char], page: int, fontname: str, words: list[Word]) -> None:
+    """:func:`_split` and the words' boxes in one pass, for upright text (the tolerances as there): along a
+    line sorted by x0 a word's first character has its least x0."""
+    text: list[str] = []
+    x0 = top = x1 = bottom = px0 = px1 = ptop = 0.0
+    for ch in line:
+        t, cx0, ctop, cx1, cbottom = ch[0], ch[1], ch[2], ch[3], ch[4]
+        if t.isspace() or (text and (cx0 < px0 or cx0 > px1 + X_TOLERANCE or abs(ctop - ptop) > Y_TOLERANCE)):
+            if text:
+                word = make_word("".join(text), page, x0, top, x1, bottom, fontname)
+                if word is not None:
+                    words.append(word)
+                text = []
+            if t.isspace():
+                continue
+        if text:
+            text.append(t)
+            top = ctop if ctop < top else top
+            x1 = cx1 if cx1 > x1 else x1
+            bottom = cbottom if cbottom > bottom else bottom
+        else:
+            text = [t]
+            x0, top, x1, bottom = cx0, ctop, cx1, cbottom
+        px0, px1, ptop = cx0, cx1, ctop
+    if text:
+        word = make_word("".join(text), page, x0, top, x1, bottom, fontname)
+        if word is not None:
+            words.append(word)
 
 
 def _split(line: list[Char], upright: bool) -> list[list[Char]]:
