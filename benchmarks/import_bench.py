@@ -11,7 +11,9 @@ FOLDER defaults to the shared corpus (../shared/corpus/pdf). In one run, each me
   is what is compared; a letter the fast reading doubts is read again by pdfplumber, and counts);
 - the text layer alone: ``load_pdf`` (pdfplumber) and ``load_pdf_fast`` (pdfium) into a Document;
 - ``main.py import FOLDER`` into a new database (worker processes, the store, everything a reviewer waits
-  for), which reads with the fast reader.
+  for), which reads with the fast reader; with ``--copies N`` also a pile of N copies of every letter (each
+  with a comment after its end of file, so the bytes differ and none is a duplicate; the case numbers
+  repeat, so each copy is flagged as a possible duplicate), where the start of the workers counts less.
 
 Printed as letters/s and as ratios to the anchor, so runs on different machines compare.
 """
@@ -64,6 +66,17 @@ def loader(load: Callable[[bytes], object]) -> Callable[[list[tuple[str, bytes]]
     return run
 
 
+def pile(letters: list[tuple[str, bytes]], copies: int, folder: Path) -> list[tuple[str, bytes]]:
+    """``copies`` copies of every letter written to ``folder``, each with its own bytes."""
+    out = []
+    for n in range(copies):
+        for name, data in letters:
+            copy = (f"{Path(name).stem}-{n}.pdf", data + f"\n%copy {n}\n".encode())
+            (folder / copy[0]).write_bytes(copy[1])
+            out.append(copy)
+    return out
+
+
 def importer(folder: Path, workers: int) -> Callable[[list[tuple[str, bytes]]], None]:
     def run(letters: list[tuple[str, bytes]]) -> None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -97,6 +110,7 @@ def main() -> int:
     ap.add_argument("folder", nargs="?", default=str(ROOT.parent / "shared" / "corpus" / "pdf"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the import (default 2)")
+    ap.add_argument("--copies", type=int, default=0, help="also import a pile of N copies of every letter")
     args = ap.parse_args()
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     folder = Path(args.folder)
@@ -118,6 +132,13 @@ def main() -> int:
     for label, fn in runs:
         rates[label] = median_rate(fn, letters, args.repeat)
         print(f"  {label:<40} {rates[label]:8.1f} letters/s", flush=True)
+    if args.copies:
+        with tempfile.TemporaryDirectory() as tmp:
+            copies = pile(letters, args.copies, Path(tmp))
+            label = f"main.py import, {len(copies)} letters"
+            runs.append((label, None))
+            rates[label] = median_rate(importer(Path(tmp), args.workers), copies, args.repeat)
+            print(f"  {label:<40} {rates[label]:8.1f} letters/s", flush=True)
     base = rates[runs[0][0]]
     print("ratios to the anchor (higher is faster):")
     for label, _fn in runs:

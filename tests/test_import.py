@@ -267,16 +267,20 @@ def test_cancel_stops_scheduling(tmp_path, corpus_pdfs):
             cancel.set()
 
     db = tmp_path / "c.db"
-    s = import_paths(db, corpus_pdfs[:12], workers=1, progress=progress, cancel=cancel)
+    # enough letters that some are still unread when the first batch is stored (a letter is read in a few
+    # hundredths of a second: twelve could all be read before the first progress event)
+    letters = corpus_pdfs[:40]
+    n = len(letters)
+    s = import_paths(db, letters, workers=1, progress=progress, cancel=cancel)
     assert s["cancelled"] is True
     # letters already read when Cancel came are stored (a batch of them at most); no new one is started
-    assert 2 <= s["imported"] < 12 and s["skipped"] >= 1 and s["imported"] + s["skipped"] == 12
+    assert 2 <= s["imported"] < n and s["skipped"] >= 1 and s["imported"] + s["skipped"] == n
     with Store(db) as store:
         assert store.count_documents() == s["imported"]
     _assert_whole_letters(db)
     # the rest comes in with the next import
-    s2 = import_paths(db, corpus_pdfs[:12], workers=2)
-    assert s2["imported"] == 12 - s["imported"] and s2["duplicates"] == s["imported"]
+    s2 = import_paths(db, letters, workers=2)
+    assert s2["imported"] == n - s["imported"] and s2["duplicates"] == s["imported"]
 
 
 # ----------------------------------------------------------------------------- SIGKILL

@@ -12,6 +12,7 @@ import io
 import json
 import random
 import shutil
+import time
 import zlib
 from pathlib import Path
 
@@ -298,3 +299,25 @@ def test_words_are_made_from_characters_as_pdfplumbers_word_extractor_makes_them
             for w in extractor.extract_words(dicts)
         ]
         assert _words(chars, 1) == [w for w in expected if w is not None], chars
+
+
+class _SlowOutcomes(_Outcomes):
+    """Outcomes whose first record takes a while to store, as a batch's commit can: the other worker's
+    answer arrives meanwhile, and both are handled in the same wake-up of the pool."""
+
+    def record(self, job: Job, record: dict) -> None:
+        if not self.records:
+            time.sleep(0.5)
+        super().record(job, record)
+
+
+def test_every_worker_gets_letters_after_two_answer_at_once():
+    """Two workers answering in the same wake-up both get a letter: each reads a fair share of the batch
+    (handing out one letter a wake-up left one worker idle for the rest of the batch)."""
+    letter = sorted((FIXTURES / "pdf").glob("*.pdf"))[0].read_bytes()
+    jobs = [Job(f"{n}.pdf", f"{n}.pdf", letter, f"{n:064x}", ocr=False) for n in range(40)]
+    outcomes = _SlowOutcomes()
+    pool = ReaderPool(outcomes, workers=2, timeout=60)
+    pool.run(jobs, lambda job: job)
+    assert len(outcomes.records) == 40 and not outcomes.failures
+    assert len(pool.answered) == 2 and min(pool.answered.values()) >= 10, pool.answered

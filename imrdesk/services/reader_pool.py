@@ -22,7 +22,7 @@ import signal
 import struct
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
@@ -260,6 +260,7 @@ class ReaderPool:
         self.skipped = 0
         self.retries: deque[Job] = deque()  # letters whose worker died in the fast reader, to read again
         self.reread = 0  # how many such letters were sent to the reference reader
+        self.answered: Counter[int] = Counter()  # letters each worker (by process id) answered
         self._resolver: Callable[[object], Job | None] = lambda entry: None
 
     def run(self, entries: Iterable, resolve: Callable[[object], Job | None]) -> None:
@@ -281,28 +282,37 @@ class ReaderPool:
                         if w.job is not None:
                             w.deadline = min(w.deadline, grace)
                             w.cancelled = True
-                if staged is None and self.retries:
-                    staged = self.retries.popleft()
-                while staged is None and pending and not self._cancel_requested():
-                    staged = resolve(pending.popleft())
-                    if staged is not None:
-                        self.inflight[staged.sha] = staged.label
-                busy = [w for w in self.workers if w.job is not None]
-                if staged is None and not busy and not pending and not self.retries:
-                    break
-                if staged is not None:
-                    while len(self.workers) < min(self.n_workers, len(busy) + 1 + len(pending)):
+                while True:  # a letter for every worker waiting for one (not one a wake-up: see below)
+                    if staged is None and self.retries:
+                        staged = self.retries.popleft()
+                    while staged is None and pending and not self._cancel_requested():
+                        staged = resolve(pending.popleft())
+                        if staged is not None:
+                            self.inflight[staged.sha] = staged.label
+                    if staged is None:
+                        break
+                    busy = sum(w.job is not None for w in self.workers)
+                    while len(self.workers) < min(self.n_workers, busy + 1 + len(pending)):
                         self.workers.append(_Worker.start(self.ctx, self.memory_limit_mb))
                     if self.startup_failures >= MAX_STARTUP_FAILURES and not any(
                         w.ready for w in self.workers
                     ):
                         staged = self._give_up(staged, pending)
                         continue
-                    for w in self.workers:
-                        if w.ready and w.job is None and not w.retire:
-                            if self._dispatch(w, staged):
-                                staged = None
-                            break
+                    # Handing out one letter a wake-up starved a worker: two answers at once, one letter
+                    # given, and the same worker, first in the list, was the next to answer every time
+                    # (the other sat idle until the first was recycled: half the cores unused).
+                    idle = next((w for w in self.workers if w.ready and w.job is None and not w.retire), None)
+                    if idle is None or not self._dispatch(idle, staged):
+                        break
+                    staged = None
+                if (
+                    staged is None
+                    and not pending
+                    and not self.retries
+                    and all(w.job is None for w in self.workers)
+                ):
+                    break
                 self._wait()
                 for w in list(self.workers):
                     self._service(w)
@@ -383,6 +393,7 @@ class ReaderPool:
                 elif w.job is not None and msg["seq"] == w.seq:
                     job = self._finish(w)
                     w.done += 1
+                    self.answered[w.proc.pid] += 1
                     if msg["kind"] == "result":
                         record = msg["record"]
                         record["file"], record["sha256"] = job.name, job.sha  # ours, not the worker's word
