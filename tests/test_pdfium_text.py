@@ -321,3 +321,14 @@ def test_every_worker_gets_letters_after_two_answer_at_once():
     pool.run(jobs, lambda job: job)
     assert len(outcomes.records) == 40 and not outcomes.failures
     assert len(pool.answered) == 2 and min(pool.answered.values()) >= 10, pool.answered
+
+
+def test_a_worker_is_recycled_after_max_tasks_letters():
+    """A worker reads ``max_tasks`` letters, then a fresh process takes over (the memory of a long batch
+    stays flat): seven letters, three a worker, three processes."""
+    letter = sorted((FIXTURES / "pdf").glob("*.pdf"))[0].read_bytes()
+    jobs = [Job(f"{n}.pdf", f"{n}.pdf", letter, f"{n:064x}", ocr=False) for n in range(7)]
+    outcomes = _Outcomes()
+    pool = ReaderPool(outcomes, workers=1, timeout=60, max_tasks=3)
+    pool.run(jobs, lambda job: job)
+    assert len(outcomes.records) == 7 and sorted(pool.answered.values()) == [1, 3, 3]

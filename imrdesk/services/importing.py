@@ -26,7 +26,7 @@ from pathlib import Path
 from ..record.types import ImportEvent, ImportSummary, StoredResult
 from ..store import NewLetter, Store
 from .letter_files import SUFFIXES, LoadError, Skipped, collect_paths, read_letter, scan_paths
-from .reader_pool import Job, ReaderPool
+from .reader_pool import MAX_TASKS, Job, ReaderPool
 
 RETRY_CODES = ("timeout", "crashed")  # letters stored with these errors are read again with retry_failed
 
@@ -198,7 +198,7 @@ def import_paths(
     reextract: bool = False,
     retry_failed: bool = False,
     memory_limit_mb: int | None = 3072,
-    max_tasks: int = 200,
+    max_tasks: int = MAX_TASKS,
 ) -> ImportSummary:
     """Import letters (files or folders) into the database at ``store_path`` (a path or a Store).
 
@@ -286,7 +286,7 @@ def reextract_documents(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     memory_limit_mb: int | None = 3072,
-    max_tasks: int = 200,
+    max_tasks: int = MAX_TASKS,
 ) -> ImportSummary:
     """Extract stored letters again (all when ``doc_ids`` is None) with the current parser, isolated like
     an import. Corrections stay in force; a letter whose re-extraction hangs or crashes keeps its values."""
