@@ -63,13 +63,10 @@ _SECTION_WORDS = re.compile(
 def is_section_heading(line: str) -> bool:
     """A line in capitals that names a part of a determination ("CLINICAL CASE SUMMARY", "ISSUE AT DISPUTE:")."""
     line = line.strip()
+    if len(line) > 160 or not _SECTION_WORDS.search(line):  # most lines: no need to count letters
+        return False
     letters = [ch for ch in line if ch.isalpha()]
-    return (
-        6 <= len(letters)
-        and len(line) <= 160
-        and sum(ch.isupper() for ch in letters) > 0.9 * len(letters)
-        and bool(_SECTION_WORDS.search(line))
-    )
+    return 6 <= len(letters) and sum(ch.isupper() for ch in letters) > 0.9 * len(letters)
 
 
 def section_headings(text: str) -> list[str]:

@@ -180,6 +180,7 @@ def _chars(c, text_page, height: float) -> list[Char]:
     append = chars.append
     objects: dict[int, tuple] = {}  # a text object's font, size, matrix: the same for its characters
     fonts: dict[int, dict[int, float]] = {}  # font -> character -> advance per point of size
+    faces: dict[int, tuple[str, float]] = {}  # font -> its name and descent
     x, y = ctypes.c_double(), ctypes.c_double()
     px, py = ctypes.byref(x), ctypes.byref(y)
     high = None
@@ -208,7 +209,7 @@ def _chars(c, text_page, height: float) -> list[Char]:
         if obj != last:  # characters come in runs of one text object: look it up once a run
             info = objects.get(obj)
             if info is None:
-                info = objects[obj] = _object_info(c, text_page, index, obj)
+                info = objects[obj] = _object_info(c, text_page, index, obj, faces)
             fontname, top_off, bottom_off, xscale = info[2], info[4], info[5], info[6]
             widths = fonts.setdefault(info[1], {})
             last = obj
@@ -247,36 +248,43 @@ def _turned_box(info: tuple, advance: float, ox: float, oy: float, height: float
     return ox + min(xs), height - oy - max(ys), ox + max(xs), height - oy - min(ys)
 
 
-def _object_info(c, text_page, index: int, obj) -> tuple:
+def _object_info(c, text_page, index: int, obj, faces: dict[int, tuple[str, float]]) -> tuple:
     """What the characters of the text object of character ``index`` share: (font, its address, pdfminer's
     name for it, upright, the top's and the bottom's offsets above the baseline when the text is upright
     and unturned (else None), the advance's scale, the font size as set, the matrix from text space to the
-    page, the descent per unit of size)."""
+    page, the descent per unit of size). ``faces`` keeps each font's name and descent for the page (a page
+    has a few fonts and a hundred text objects)."""
     font = c.FPDFTextObj_GetFont(ctypes.cast(obj, c.FPDF_PAGEOBJECT))
+    font_key = ctypes.cast(font, ctypes.c_void_p).value
+    face = faces.get(font_key)
+    if face is None:
+        face = faces[font_key] = _face(c, font)
+    name, descent = face
+    size = c.FPDFText_GetFontSize(text_page, index) or 1.0
+    m = c.FS_MATRIX()
+    if not c.FPDFText_GetMatrix(text_page, index, m):
+        m.a, m.b, m.c, m.d = 1.0, 0.0, 0.0, 1.0
+    upright = m.a * m.d > 0 and m.b * m.c <= 0  # pdfminer's test
+    simple = m.b == 0 and m.c == 0 and m.a > 0 and m.d > 0
+    top_off = m.d * (descent + 1.0) * size if simple else None
+    bottom_off = m.d * descent * size
+    matrix = (m.a, m.b, m.c, m.d)
+    return font, font_key, name, upright, top_off, bottom_off, m.a * size, size, matrix, descent
+
+
+def _face(c, font) -> tuple[str, float]:
+    """A font's name as pdfminer gives it, and its descent per unit of size (see the module's doc)."""
     name = ""
     buffer = ctypes.create_string_buffer(256)
     if font:
         length = c.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
         if 0 < length <= len(buffer):
             name = buffer.raw[: length - 1].decode("utf-8", "replace")
-    size = c.FPDFText_GetFontSize(text_page, index) or 1.0
-    m = c.FS_MATRIX()
-    if not c.FPDFText_GetMatrix(text_page, index, m):
-        m.a, m.b, m.c, m.d = 1.0, 0.0, 0.0, 1.0
     standard = _STANDARD.get(name)
     if standard is not None:
-        descent = _FAMILIES[standard.split("-")[0]] / 1000
-        name = standard
-    else:
-        value = ctypes.c_float()
-        descent = -abs(value.value) if font and c.FPDFFont_GetDescent(font, 1.0, value) else 0.0
-    upright = m.a * m.d > 0 and m.b * m.c <= 0  # pdfminer's test
-    simple = m.b == 0 and m.c == 0 and m.a > 0 and m.d > 0
-    top_off = m.d * (descent + 1.0) * size if simple else None
-    bottom_off = m.d * descent * size
-    font_key = ctypes.cast(font, ctypes.c_void_p).value
-    matrix = (m.a, m.b, m.c, m.d)
-    return font, font_key, name, upright, top_off, bottom_off, m.a * size, size, matrix, descent
+        return standard, _FAMILIES[standard.split("-")[0]] / 1000
+    value = ctypes.c_float()
+    return name, -abs(value.value) if font and c.FPDFFont_GetDescent(font, 1.0, value) else 0.0
 
 
 # --------------------------------------------------------------------------- words, as pdfplumber makes them
