@@ -40,8 +40,6 @@ from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 
-import sqlite_utils
-
 from ..record import REVIEW_STATUSES
 from ..record.types import AuditRow, Dismissal, DocumentInfo, Finding, ListRow, Note, Record, StoredResult
 from . import figures, letters, listing, review
@@ -105,7 +103,6 @@ class Store:
         self.dataset = Dataset(self)  # figures and exports straight from the tables
         self.figures = Figures(self)  # what the pre-counted figures answer, and their own check
         try:
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -218,8 +215,13 @@ class Store:
                 f"The database {self.path.name} needs an upgrade to be opened by this version, and it is "
                 "read-only: copy it to a folder you can write to."
             )
+        # sqlite-utils (and the numpy it loads) only to create or upgrade the tables: a tenth of a second
+        # at every start of the command line and of each import otherwise
+        import sqlite_utils
+
+        db = sqlite_utils.Database(self.conn, execute_plugins=False)
         with self.transaction():
-            migrate(self.conn, self.db, str(self.path), lambda version: backfill(self.conn, version))
+            migrate(self.conn, db, str(self.path), lambda version: backfill(self.conn, version))
 
     def _require(self, doc_id: int) -> None:
         review.require(self.conn, doc_id, self.path.name)
