@@ -101,12 +101,13 @@ class _Batch:
         if not self.pending:
             self.pending_since = time.monotonic()
         self.pending.append((job, record))
-        if len(self.pending) >= BATCH_LETTERS:
-            self.flush()
 
     def tick(self) -> None:
-        """Called by the pool between its waits: a batch waits BATCH_SECONDS at most."""
-        if self.pending and time.monotonic() - self.pending_since >= BATCH_SECONDS:
+        """Called by the pool between its waits, once the workers have their next letters: a batch is
+        stored at BATCH_LETTERS letters, or after BATCH_SECONDS."""
+        if len(self.pending) >= BATCH_LETTERS or (
+            self.pending and time.monotonic() - self.pending_since >= BATCH_SECONDS
+        ):
             self.flush()
 
     def flush(self) -> None:

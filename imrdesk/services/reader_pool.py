@@ -64,7 +64,8 @@ class Outcomes(Protocol):
 
     def failed(self, job: Job, code: str, message: str) -> None: ...
 
-    # optional: ``reading(job, done, total)`` after each page of a letter read by OCR (see ReaderPool)
+    # optional: ``reading(job, done, total)`` after each page of a letter read by OCR (see ReaderPool);
+    # ``tick()`` between waits, after the waiting workers have their next letters (e.g. store a batch)
 
 
 # ------------------------------------------------------------------------------ the wire
@@ -318,12 +319,14 @@ class ReaderPool:
                     and all(w.job is None for w in self.workers)
                 ):
                     break
+                # The outcomes' own work (storing a batch: tens of milliseconds) once every waiting worker
+                # has its next letter, so no worker waits on it.
+                tick = getattr(self.outcomes, "tick", None)
+                if tick is not None:
+                    tick()
                 self._wait()
                 for w in list(self.workers):
                     self._service(w)
-                tick = getattr(self.outcomes, "tick", None)  # e.g. store what waited long enough
-                if tick is not None:
-                    tick()
         finally:
             for w in self.workers:
                 if w.job is not None:
