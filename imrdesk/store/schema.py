@@ -259,7 +259,7 @@ def create_v5(conn: sqlite3.Connection) -> None:
     )
 
 
-def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], None]) -> None:
+def migrate(conn: sqlite3.Connection, name: str, backfill: Callable[[int], None]) -> None:
     """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill(version)``
     recomputes what that version derives for the letters already stored (the store's, since it needs the
     record loader): 2, the findings of every letter; 3, the confirmed/corrected counts of corrected ones; 5, the
@@ -267,6 +267,11 @@ def migrate(conn: sqlite3.Connection, db, name: str, backfill: Callable[[int], N
     of corrected ones — one pass over the letters for both versions."""
     version = check_version(conn, name)  # again inside the transaction: another process may have won
     if version < SCHEMA_VERSION:
+        # sqlite-utils (and the numpy it loads) only here, to create or upgrade tables: imported at every
+        # open, it cost a tenth of a second at each start of the command line and of each import
+        import sqlite_utils
+
+        db = sqlite_utils.Database(conn, execute_plugins=False)
         if version == 0:
             create_v1(db)
         if version < 2:

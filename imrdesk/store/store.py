@@ -215,13 +215,8 @@ class Store:
                 f"The database {self.path.name} needs an upgrade to be opened by this version, and it is "
                 "read-only: copy it to a folder you can write to."
             )
-        # sqlite-utils (and the numpy it loads) only to create or upgrade the tables: a tenth of a second
-        # at every start of the command line and of each import otherwise
-        import sqlite_utils
-
-        db = sqlite_utils.Database(self.conn, execute_plugins=False)
         with self.transaction():
-            migrate(self.conn, db, str(self.path), lambda version: backfill(self.conn, version))
+            migrate(self.conn, str(self.path), lambda version: backfill(self.conn, version))
 
     def _require(self, doc_id: int) -> None:
         review.require(self.conn, doc_id, self.path.name)
