@@ -232,7 +232,7 @@ def test_a_schema_1_database_is_upgraded(tmp_path):
     conn.commit()
     conn.close()
     with Store(path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         assert _row(store, doc_id)["findings"] == 1 and _row(store, doc_id)["low_confidence"] > 0
         store.dismiss_finding(doc_id, DOUBTED)
         assert _row(store, doc_id)["findings"] == 0

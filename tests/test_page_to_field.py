@@ -157,8 +157,11 @@ def test_selected_words_fill_the_focused_field_as_one_audited_correction(desk, q
     panel, view, fill = window.panel, window.viewer.view, window.page_text.fill_action
     old = window.record["decision_date"]
     assert old != "2016-12-06"
+    extracted = window.record["provenance"]["decision_date"]
+    picked = words_on(1, "12/06/2016")
+    assert (extracted["page"], extracted["boxes"][0][1]) != (1, round(picked[0]["top"], 2))  # elsewhere
 
-    drag_over(window, 1, words_on(1, "12/06/2016"))
+    drag_over(window, 1, picked)
     assert not fill.isEnabled() and "field in the panel first" in fill.toolTip()  # no field yet
     panel.focus_field("decision_date")
     assert fill.isEnabled()
@@ -172,10 +175,25 @@ def test_selected_words_fill_the_focused_field_as_one_audited_correction(desk, q
     ]
     assert panel.focused_field().path == "decision_date"
     assert panel.field("decision_date").edit.text() == "2016-12-06"
+    # saved with where it was read: its provenance is the selected words, now and when the letter is opened
+    # again, and that is what the page highlights for the field
+    prov = window.store.record(doc)["provenance"]["decision_date"]
+    word = (picked[0]["x0"], picked[0]["top"], picked[0]["x1"], picked[0]["bottom"])
+    assert prov["page"] == 1 and len(prov["boxes"]) == 1 and prov["corrected"] and "spans" not in prov
+    selected = window.page_text.selector.boxes()  # the render process's boxes of the selected word
+    assert prov["boxes"] == [[round(v, 2) for v in box] for box in selected]
+    assert max(abs(a - b) for a, b in zip(prov["boxes"][0], word, strict=True)) < 1.5  # that word
+    assert [(page, tuple(round(v, 2) for v in box)) for page, box in view.highlight_rects()] == [
+        (1, tuple(prov["boxes"][0]))
+    ]
 
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, CTRL)
     assert window.store.record(doc)["decision_date"] == old
     assert panel.field("decision_date").edit.text() == old
+    assert window.store.record(doc)["provenance"]["decision_date"]["boxes"] == extracted["boxes"]
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, CTRL)  # redo: the value and where it was read
+    assert window.store.record(doc)["provenance"]["decision_date"]["boxes"] == prov["boxes"]
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, CTRL)
 
     # a choice takes the words that name it: "Upheld" from the page for item 2's decision
     panel.focus_field("items[1].decision")

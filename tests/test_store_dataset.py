@@ -136,7 +136,7 @@ def test_a_schema_2_file_is_upgraded_with_its_confirmations_counted(tmp_path):
     conn.commit()
     conn.close()
     with Store(path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         info = store.document_info(doc)
         assert (info["corrected"], info["confirmed"]) == (0, 1)
         assert len(_rows(store, "SELECT * FROM dataset_letters")) == 1

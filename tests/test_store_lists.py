@@ -240,7 +240,7 @@ def test_a_schema_3_file_moves_its_ocr_values_out_of_the_correctable_ones(tmp_pa
     conn.commit()
     conn.close()
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         assert s.record(doc)["ocr"] == ocr
         assert not s.conn.execute("SELECT count(*) FROM fields WHERE path LIKE 'ocr.%'").fetchone()[0]
         assert s.lists.ids(ListQuery(source="ocr")) == [doc]

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 
 from ..record import field_label, findings_at, get_value, needs_check, subject
 from ..record.types import Record
-from ..store import CLEAR, Store
+from ..store import CLEAR, Picked, Store
 
-__all__ = ["CLEAR", "Bulk", "Change", "Edit", "History", "ReviewService"]
+__all__ = ["CLEAR", "Bulk", "Change", "Edit", "History", "Picked", "ReviewService"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Edit:
     doc_id: int
     text: str  # for people: "Edit Decision date", "Dismiss finding on Age"
     path: str | None = None  # the value it is about: where the window puts the focus after undo/redo
-    values: tuple[tuple[str, object], ...] = ()  # (path, value or CLEAR)
+    values: tuple[tuple[str, object], ...] = ()  # (path, value, Picked (read off the page) or CLEAR)
     dismiss: tuple[str, ...] = ()
     restore: tuple[str, ...] = ()
     status: str | None = None

@@ -5,7 +5,7 @@ from ..record import DOCUMENT_STATUSES, REVIEW_STATUSES
 from .errors import SearchError, StoreError
 from .letters import NewLetter
 from .listing import SORT_KEYS, STATUS_FILTERS, ListQuery
-from .review import CLEAR, Prior
+from .review import CLEAR, Picked, Prior
 from .schema import SCHEMA_VERSION
 from .store import Store, Transaction
 
@@ -14,6 +14,7 @@ __all__ = [
     "Transaction",
     "NewLetter",
     "CLEAR",
+    "Picked",
     "Prior",
     "SearchError",
     "StoreError",

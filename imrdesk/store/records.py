@@ -229,11 +229,12 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
             prov.setdefault(doc_id, {})[path] = p
     corr: dict[int, list] = {}
     if corrections:
-        for doc_id, path, value in c.execute(
-            f"SELECT doc_id, path, value FROM corrections WHERE doc_id IN ({marks}) ORDER BY doc_id, rowid",
+        for doc_id, path, value, source in c.execute(
+            f"SELECT doc_id, path, value, source FROM corrections WHERE doc_id IN ({marks}) "
+            "ORDER BY doc_id, rowid",
             ids,
         ):
-            corr.setdefault(doc_id, []).append((path, loads(value)))
+            corr.setdefault(doc_id, []).append((path, loads(value), source))
 
     out = {}
     for doc_id in ids:
@@ -280,7 +281,7 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
             rec.setdefault(key, doc_items if key == "items" else prov.get(doc_id, {}))
         for key, value in meta.items():
             rec.setdefault(key, value)
-        for path, value in corr.get(doc_id, []):
+        for path, value, source in corr.get(doc_id, []):
             try:
                 extracted = get_path(rec, path)
             except (KeyError, ValueError):
@@ -288,6 +289,8 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
             set_path(rec, path, value)
             if provenance:
                 p = dict(rec["provenance"].get(path) or {"page": None, "boxes": []})
+                if source:  # read off the page by the reviewer: those words are where it came from
+                    p = {k: v for k, v in p.items() if k != "spans"} | json.loads(source)
                 p["confidence"] = 1.0
                 p["corrected"] = True  # a reviewer's value is in force (corrected or confirmed)
                 p["checked"] = CONFIRMED if value == extracted else CORRECTED

@@ -29,11 +29,41 @@ NOT_CORRECTABLE = ("id", "review_status", "items", "provenance", "findings")
 
 
 @dataclass(frozen=True)
+class Picked:
+    """A reviewer's value read off the letter's page: the value, and the words it was read from (a page,
+    1-based, and their boxes in PDF points, origin top-left), which stand as its provenance once saved."""
+
+    value: object
+    page: int
+    boxes: tuple[tuple[float, float, float, float], ...]
+
+    def source(self) -> str:
+        """As the corrections table keeps it (checked: a page number and boxes of four numbers)."""
+        if not isinstance(self.page, int) or isinstance(self.page, bool) or self.page < 1 or not self.boxes:
+            raise ValueError("A value read off the page needs the page it is on and the boxes of its words.")
+        boxes = []
+        for box in self.boxes:
+            if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box):
+                raise ValueError("A word's box is four numbers: x0, top, x1, bottom.")
+            boxes.append([round(float(v), 2) for v in box])
+        return dumps({"page": self.page, "boxes": boxes})
+
+
+@dataclass(frozen=True)
 class Prior:
-    """A value before a write: what was in force, and the correction that made it so (CLEAR: none)."""
+    """A value before a write: what was in force, and the correction that made it so (CLEAR: none; a
+    :class:`Picked` when it was read off the page)."""
 
     value: object
     correction: object
+
+
+def _correction(value: str, source: str | None) -> object:
+    """A stored correction as :func:`write_values` takes it back (its page and boxes, when it has them)."""
+    if not source:
+        return loads(value)
+    where = json.loads(source)
+    return Picked(loads(value), where["page"], tuple(tuple(box) for box in where["boxes"]))
 
 
 def require(conn: sqlite3.Connection, doc_id: int, name: str) -> None:
@@ -49,11 +79,17 @@ def write_values(
     (nothing written then). A value equal to the one in force is still written: it is the reviewer's."""
     current = load(conn, [doc_id], provenance=False, check=False)[doc_id]
     extracted = None
-    corrections = dict(
-        conn.execute("SELECT path, value FROM corrections WHERE doc_id = ?", (doc_id,)).fetchall()
-    )
+    corrections = {
+        path: (value, source)
+        for path, value, source in conn.execute(
+            "SELECT path, value, source FROM corrections WHERE doc_id = ?", (doc_id,)
+        )
+    }
     planned = []
     for path, value in values.items():
+        source = None
+        if isinstance(value, Picked):  # read off the page: where it was read is kept with it
+            source, value = value.source(), value.value
         if path.split(".", 1)[0] in META_KEYS or path in NOT_CORRECTABLE:
             raise ValueError(f"{path!r} is not a correctable field.")
         try:
@@ -62,7 +98,7 @@ def write_values(
             raise ValueError(f"Letter #{doc_id} has no field {path!r}.") from None
         if isinstance(old, dict):
             raise ValueError(f"{path!r} is a group of fields; correct its parts (e.g. '{path}.<name>').")
-        prior = Prior(old, loads(corrections[path]) if path in corrections else CLEAR)
+        prior = Prior(old, _correction(*corrections[path]) if path in corrections else CLEAR)
         if value is CLEAR:
             if extracted is None:
                 extracted = load(conn, [doc_id], corrections=False, provenance=False, check=False)[doc_id]
@@ -72,19 +108,19 @@ def write_values(
                 new = None
         else:
             new = validate_value(path, value, old)
-        planned.append((path, value is CLEAR, new, prior))
+        planned.append((path, value is CLEAR, new, source, prior))
     out = {}
-    for path, clear, new, prior in planned:
+    for path, clear, new, source, prior in planned:
         if clear:
             if prior.correction is CLEAR:
                 continue  # nothing to drop
             conn.execute("DELETE FROM corrections WHERE doc_id = ? AND path = ?", (doc_id, path))
         else:
             conn.execute(
-                "INSERT INTO corrections (doc_id, path, value, at, user) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO corrections (doc_id, path, value, at, user, source) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(doc_id, path) DO UPDATE SET value = excluded.value, at = excluded.at, "
-                "user = excluded.user",
-                (doc_id, path, dumps(new), at, user),
+                "user = excluded.user, source = excluded.source",
+                (doc_id, path, dumps(new), at, user, source),
             )
         audit(conn, doc_id, path, prior.value, new, user, at)
         out[path] = prior

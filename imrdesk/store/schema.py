@@ -13,7 +13,8 @@
    guideline families MAXIMUS cited), ``documents.specialty`` and ``documents.corrected`` (derived: the
    reviewer's first specialty, the paths of changed values), so figures and exports are SQL (``facts.py``);
 6. ``letter_tally`` and ``item_tally`` (derived: the figures pre-counted, kept by triggers; ``summary.py``)
-   and an index on ``documents.decision_date``.
+   and an index on ``documents.decision_date``;
+7. ``corrections.source`` (where a reviewer's value read off the page was read: its page and words' boxes).
 
 :func:`migrate` brings any older file up to :data:`SCHEMA_VERSION` in one transaction; the store's module doc
 describes each table.
@@ -29,7 +30,7 @@ from . import summary
 from .errors import StoreError
 from .views import ensure_views
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def create_v1(db) -> None:
@@ -259,6 +260,14 @@ def create_v5(conn: sqlite3.Connection) -> None:
     )
 
 
+def create_v7(conn: sqlite3.Connection) -> None:
+    """Schema 7: where a reviewer's value read off the page was read (``corrections.source``: the page and
+    its words' boxes, JSON; NULL for a value typed in)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(corrections)")}
+    if "source" not in columns:
+        conn.execute("ALTER TABLE corrections ADD COLUMN source TEXT")
+
+
 def migrate(conn: sqlite3.Connection, name: str, backfill: Callable[[int], None]) -> None:
     """Upgrade the file to :data:`SCHEMA_VERSION` inside the caller's transaction. ``backfill(version)``
     recomputes what that version derives for the letters already stored (the store's, since it needs the
@@ -289,5 +298,7 @@ def migrate(conn: sqlite3.Connection, name: str, backfill: Callable[[int], None]
                 backfill(5)
         if version < 6:
             summary.create(conn)  # counted from the item facts above
+        if version < 7:
+            create_v7(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     ensure_views(conn)

@@ -9,7 +9,8 @@ Tables (schema and upgrades: ``schema.py``):
 - ``items`` / ``citations``  extracted disputed items and their structured guideline citations.
 - ``provenance`` page, boxes and confidence of every extracted value, by field path.
 - ``corrections`` the reviewer's values, by field path, kept apart from the extracted ones; the effective
-  value of a path is its correction when there is one. Re-extraction rewrites only the extracted tables.
+  value of a path is its correction when there is one (a value read off the page keeps where it was read,
+  ``source``: its provenance). Re-extraction rewrites only the extracted tables.
 - ``audit``      every correction, dismissal and status change (old value, new value, when, who), append-only.
 - ``notes``      remarks attached to a letter (e.g. the importer's note on a repeated case number).
 - ``dismissals`` reviewers' decisions that a validation finding is not a problem, by ``(doc_id, key)``; the

@@ -104,6 +104,10 @@ class WordSelector(QObject):
     def text(self) -> str:
         return words_text(self.words, self.selected) if self.selected else ""
 
+    def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
+        """The selected words' boxes, in reading order (PDF points, the provenance boxes' space)."""
+        return tuple(tuple(self.words[i][1:5]) for i in self.selected)
+
     def page_text(self, index: int) -> str:
         return words_text(self.page_words(index) or [])
 
@@ -374,25 +378,28 @@ class PageText(QObject):
         field = w.panel.field(path)
         text = self.selector.text()
         before = get_value(w.record, path)
-        if isinstance(field, ChoiceField):
-            choice = choice_for(field.options, text)
-            if choice is None:
-                names = ", ".join(str(o) for o in field.options)
-                self._status(f"{field.spec.label}: the selected words are none of {names}.")
-                return False
-            field.select(choice)
-        else:
-            if isinstance(field, LineField):
-                field.edit.setText(text_for(field.spec.kind, text))
+        # the value is saved with the selected words' page and boxes: its highlight, then and whenever the
+        # letter is opened again, is where the reviewer read it
+        w.review.picked = (path, self.selector.page + 1, self.selector.boxes())
+        try:
+            if isinstance(field, ChoiceField):
+                choice = choice_for(field.options, text)
+                if choice is None:
+                    names = ", ".join(str(o) for o in field.options)
+                    self._status(f"{field.spec.label}: the selected words are none of {names}.")
+                    return False
+                field.select(choice)
             else:
-                field.edit.setPlainText(text_for(field.spec.kind, text))
-            if not field.commit():  # the editor says what is wrong and keeps the text to fix
-                w.panel.focus_field(path)
-                return False
+                if isinstance(field, LineField):
+                    field.edit.setText(text_for(field.spec.kind, text))
+                else:
+                    field.edit.setPlainText(text_for(field.spec.kind, text))
+                if not field.commit():  # the editor says what is wrong and keeps the text to fix
+                    w.panel.focus_field(path)
+                    return False
+        finally:
+            w.review.picked = None
         w.panel.focus_field(path)
-        # the store keeps no boxes for a reviewer's value: the selection, left on the page, shows where this
-        # one came from, rather than the highlight of the words the extractor had read
-        w.viewer.view.clear_highlights()
         if w.record is not None and get_value(w.record, path) == before:
             self._status(f"{field_label(path)} already says so.")
             return False

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from imrdesk.record import check_queue, field_label, findings_at, get_value, panel_order, subject, why_doubted
-from imrdesk.services.review import Change, History, ReviewService
+from imrdesk.services.review import Change, History, Picked, ReviewService
 from imrdesk.store import StoreError
 
 from .plain import shown_as_written
@@ -25,6 +25,9 @@ class ReviewFlow(QObject):
         self.window = window
         # who the audit names: the reviewer's name from the settings (Edit › Reviewer name…), else the OS user
         self.service = ReviewService(window.store, user=self.reviewer_name() or None)
+        # (path, page, boxes) of words selected on the page being put into that field: the value the
+        # editor commits next for it is saved with where it was read (see page_selection.PageText.fill)
+        self.picked: tuple[str, int, tuple] | None = None
 
     def reviewer_name(self) -> str:
         return str(self.window.settings.value("review/user", "") or "").strip()
@@ -77,6 +80,8 @@ class ReviewFlow(QObject):
         w = self.window
         if w.record is None or w.doc_id is None or get_value(w.record, path) == value:
             return
+        if self.picked is not None and self.picked[0] == path:
+            value = Picked(value, self.picked[1], self.picked[2])
         if self.write_value(w.doc_id, path, value):
             self._status(f"Saved {field_label(path)}.", 2500)
 
