@@ -168,6 +168,7 @@ def test_selected_words_fill_the_focused_field_as_one_audited_correction(desk, q
     menu = window.page_text.page_menu(0, QPointF(300, 400))
     assert "Use selected text for Decision date" in [a.text() for a in menu.actions()]
 
+    selected = window.page_text.selector.boxes()  # the render process's box of the selected word
     QTest.keyClick(view, Qt.Key.Key_E, CTRL)  # the letter's 12/06/2016, as the date editor takes it
     assert window.store.record(doc)["decision_date"] == "2016-12-06"
     assert [(r["old"], r["new"]) for r in window.store.value_history(doc, "decision_date")] == [
@@ -180,8 +181,8 @@ def test_selected_words_fill_the_focused_field_as_one_audited_correction(desk, q
     prov = window.store.record(doc)["provenance"]["decision_date"]
     word = (picked[0]["x0"], picked[0]["top"], picked[0]["x1"], picked[0]["bottom"])
     assert prov["page"] == 1 and len(prov["boxes"]) == 1 and prov["corrected"] and "spans" not in prov
-    selected = window.page_text.selector.boxes()  # the render process's boxes of the selected word
     assert prov["boxes"] == [[round(v, 2) for v in box] for box in selected]
+    assert window.page_text.selector.text() == ""  # the selection gives way to the value's highlight
     assert max(abs(a - b) for a, b in zip(prov["boxes"][0], word, strict=True)) < 1.5  # that word
     assert [(page, tuple(round(v, 2) for v in box)) for page, box in view.highlight_rects()] == [
         (1, tuple(prov["boxes"][0]))

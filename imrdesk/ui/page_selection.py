@@ -105,8 +105,17 @@ class WordSelector(QObject):
         return words_text(self.words, self.selected) if self.selected else ""
 
     def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
-        """The selected words' boxes, in reading order (PDF points, the provenance boxes' space)."""
-        return tuple(tuple(self.words[i][1:5]) for i in self.selected)
+        """The selected words' boxes in reading order (PDF points, the provenance boxes' space), the words
+        of one line in one box, as the extractor's provenance has them (one highlight a line)."""
+        boxes: list[list[float]] = []
+        for i in self.selected:
+            _text, x0, top, x1, bottom = self.words[i]
+            last = boxes[-1] if boxes else None
+            if last is not None and abs(last[1] - top) < 2 and x0 >= last[0]:
+                last[2], last[3] = max(last[2], x1), max(last[3], bottom)
+            else:
+                boxes.append([x0, top, x1, bottom])
+        return tuple((a, b, c, d) for a, b, c, d in boxes)
 
     def page_text(self, index: int) -> str:
         return words_text(self.page_words(index) or [])
@@ -403,6 +412,7 @@ class PageText(QObject):
         if w.record is not None and get_value(w.record, path) == before:
             self._status(f"{field_label(path)} already says so.")
             return False
+        self.selector.clear()  # the value's highlight now shows where it was read
         self._status(f"{field_label(path)} filled from page {self.selector.page + 1}. Ctrl+Z takes it back.")
         return True
 
