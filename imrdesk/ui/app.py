@@ -16,6 +16,7 @@ from .crash import install_crash_handling
 from .icons import app_icon
 from .plain import shown_as_written
 from .theme import apply_choice, apply_theme, saved_choice, wanted_dark
+from .warmup import freeze_start_up
 
 
 def configure(app: QApplication, theme: str | None = None) -> None:
@@ -65,6 +66,7 @@ def run_gui(db: str | Path | None = None) -> int:
             QMessageBox.critical(None, "imrdesk cannot open its database", shown_as_written(str(exc)))
             return 1
         window.show()
+        freeze_start_up()
         return app.exec()
     finally:
         crashes.uninstall()

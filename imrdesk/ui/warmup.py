@@ -5,6 +5,7 @@ interpreter's lock with the GUI thread a few milliseconds at a time, so the wind
 
 from __future__ import annotations
 
+import gc
 import importlib
 import threading
 
@@ -23,7 +24,18 @@ def warm_up(modules: tuple[str, ...] = LATER) -> threading.Thread:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001, S112 - reported where the module is used
                 continue
+        if gc.get_freeze_count():  # the program keeps its start-up out of full collections: these too
+            gc.freeze()
 
     thread = threading.Thread(target=run, name="imrdesk-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def freeze_start_up() -> None:
+    """Keep every object alive now (modules, Qt's wrappers, the window) out of the garbage collector's full
+    passes. A full pass walks every object the interpreter tracks, and it runs on whichever thread happens to
+    allocate: while an import stored letters, one stopped the window for about a tenth of a second. Called
+    once the window is shown (and again after the warm-up's modules); objects made later are collected as
+    ever. (No collection first: it would hold the first paint for as long as the pass this avoids.)"""
+    gc.freeze()
