@@ -101,3 +101,18 @@ def test_an_older_file_gets_the_column_and_keeps_its_corrections(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     conn.close()
+
+
+def test_a_damaged_place_leaves_the_value_at_the_extractors_place(letter):
+    """A place that cannot be read back (a damaged file, a hand edit) costs the highlight, not the letter."""
+    store, doc = letter
+    extracted = store.record(doc)["provenance"]["decision_date"]
+    ReviewService(store).correct(doc, "decision_date", Picked("2016-12-06", 2, (BOX,)))
+    for damaged in ("{not json", '{"page": 2}', '{"page": "2", "boxes": [[1, 2, 3, 4]]}', "[1, 2]"):
+        with store.conn:
+            store.conn.execute("UPDATE corrections SET source = ?", (damaged,))
+        record = store.record(doc)
+        assert record["decision_date"] == "2016-12-06"
+        assert record["provenance"]["decision_date"]["boxes"] == extracted["boxes"], damaged
+    ReviewService(store).correct(doc, "decision_date", "2016-12-07")  # and the value can still be edited
+    assert store.record(doc)["decision_date"] == "2016-12-07"

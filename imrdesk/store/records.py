@@ -150,6 +150,24 @@ def refresh(conn: sqlite3.Connection, doc_id: int) -> Record:
     return rec
 
 
+def read_place(source: str | None) -> dict | None:
+    """Where a reviewer's value was read off the page (``{"page", "boxes"}``), or None: none kept, or a
+    damaged one (the value then shows at the extractor's place rather than the letter failing to load)."""
+    if not source:
+        return None
+    try:
+        where = json.loads(source)
+        page, boxes = where["page"], where["boxes"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    ok = (
+        isinstance(page, int)
+        and isinstance(boxes, list)
+        and all(isinstance(b, list) and len(b) == 4 for b in boxes)
+    )
+    return {"page": page, "boxes": boxes} if ok else None
+
+
 def load(
     conn: sqlite3.Connection,
     ids: Sequence[int],
@@ -289,8 +307,9 @@ def _load_chunk(conn: sqlite3.Connection, ids: list[int], corrections: bool, pro
             set_path(rec, path, value)
             if provenance:
                 p = dict(rec["provenance"].get(path) or {"page": None, "boxes": []})
-                if source:  # read off the page by the reviewer: those words are where it came from
-                    p = {k: v for k, v in p.items() if k != "spans"} | json.loads(source)
+                where = read_place(source)
+                if where:  # read off the page by the reviewer: those words are where it came from
+                    p = {k: v for k, v in p.items() if k != "spans"} | where
                 p["confidence"] = 1.0
                 p["corrected"] = True  # a reviewer's value is in force (corrected or confirmed)
                 p["checked"] = CONFIRMED if value == extracted else CORRECTED

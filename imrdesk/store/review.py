@@ -14,7 +14,7 @@ from ..record import get_path, validate_value
 from ..record.paths import META_KEYS
 from ..record.types import AuditRow, Dismissal, Record
 from .audit import DISMISSED, FINDING_PREFIX, OPEN, audit
-from .records import dumps, load, loads
+from .records import dumps, load, loads, read_place
 
 
 class _Clear:
@@ -60,9 +60,9 @@ class Prior:
 
 def _correction(value: str, source: str | None) -> object:
     """A stored correction as :func:`write_values` takes it back (its page and boxes, when it has them)."""
-    if not source:
+    where = read_place(source)
+    if where is None:
         return loads(value)
-    where = json.loads(source)
     return Picked(loads(value), where["page"], tuple(tuple(box) for box in where["boxes"]))
 
 
