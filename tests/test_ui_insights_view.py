@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtGui import QColor, QImage  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -309,3 +309,38 @@ def test_a_far_off_decision_date_adds_no_run_of_empty_months(samples_db):
     fig = charts.figure(ins, "by_month")
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels[-1].endswith("2021")  # the year is said where months were left out across years
+
+
+def test_in_the_dark_theme_the_chart_is_dark_on_screen_and_on_paper_in_its_files(
+    insights, samples_db, tmp_path
+):
+    """A white chart in a dark window glares: on screen the chart takes the dark theme's ground, its text
+    light, the decisions' colours as they are; the PNG it exports stays a chart on paper."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.text import Text
+
+    from imrdesk.services.charts import OVERTURNED, UPHELD
+    from imrdesk.ui.theme import apply_theme
+
+    def lightness(colour) -> float:
+        r, g, b = to_rgb(colour)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    app = QApplication.instance()
+    apply_theme(app, True)
+    try:
+        win = insights(samples_db)
+        win.show_chart("by_category")
+        QApplication.processEvents()
+        fig = win.pane.figure
+        assert lightness(fig.patch.get_facecolor()) < 0.2
+        texts = [t for t in fig.findobj(Text) if t.get_text().strip()]
+        assert len(texts) > 10 and all(lightness(t.get_color()) > 0.55 for t in texts)
+        bars = {to_rgb(p.get_facecolor()) for ax in fig.get_axes() for p in ax.patches}
+        assert {to_rgb(UPHELD), to_rgb(OVERTURNED)} <= bars
+        image = win.pane.canvas.grab().toImage()
+        assert QColor(image.pixel(5, 5)).lightnessF() < 0.2  # the ground as drawn on screen
+        path = win.export_chart(tmp_path / "chart.png", "png")
+        assert QColor(QImage(str(path)).pixel(5, 5)).lightnessF() > 0.95  # the file: white paper
+    finally:
+        apply_theme(app, False)

@@ -305,6 +305,36 @@ def chart_table(ins: Insights, name: str) -> Table:
     )
 
 
+# The house colours on a dark ground (the window's dark theme): text light, rules dim, the two decisions as
+# they are (both read on dark). Files and the report keep the light figure: a chart on paper.
+ON_DARK = {TEXT: "#E6E6E6", "#000000": "#E6E6E6", MUTED: "#A8A8A8", GRID: "#3A3F47", "#BBBBBB": "#5C626B"}
+
+
+def on_dark(fig: Figure, background: str) -> Figure:
+    """Recolour a chart for a dark window: its ground ``background``, the house's text and rule colours
+    their :data:`ON_DARK` counterparts; the bars keep their colours."""
+    from matplotlib.colors import to_hex
+    from matplotlib.lines import Line2D
+    from matplotlib.spines import Spine
+    from matplotlib.text import Text
+
+    def swap(colour) -> str | None:
+        return ON_DARK.get(to_hex(colour, keep_alpha=False).upper())
+
+    for item in fig.findobj():
+        if isinstance(item, Text) and (new := swap(item.get_color())):
+            item.set_color(new)
+        elif isinstance(item, (Line2D, Spine)) and (
+            new := swap(item.get_edgecolor() if isinstance(item, Spine) else item.get_color())
+        ):
+            item.set_edgecolor(new) if isinstance(item, Spine) else item.set_color(new)
+    for part in (fig, *fig.subfigs):
+        part.patch.set_facecolor(background)
+    for ax in fig.get_axes():
+        ax.set_facecolor(background)
+    return fig
+
+
 def save_png(fig: Figure, path, *, dpi: int = 150) -> Path:
     """Render a chart to a PNG file (Agg, white background)."""
     path = Path(path)

@@ -44,6 +44,7 @@ from imrdesk.store import StoreError
 from .icons import app_icon, icon
 from .plain import plain_label, shown_as_written
 from .tasks import TaskRunner
+from .theme import is_dark, tone
 
 # (label, statuses) of the review-status filter
 STATUS_CHOICES = (
@@ -371,10 +372,17 @@ class InsightsWindow(QMainWindow):
         ins = self.insights
         if ins is None or not ins.overall["letters"]:
             return
-        from imrdesk.services.charts import chart_table, figure
+        from imrdesk.services.charts import chart_table, figure, on_dark
 
         name = self.current_chart()
-        self.pane.show_chart(figure(ins, name), chart_table(ins, name))
+        fig = figure(ins, name)
+        # on screen the chart takes the theme in force (it may have changed since the last chart); its files
+        # and the report stay a chart on paper
+        ground = tone("#ffffff")
+        self.pane.scroll.setStyleSheet(f"background: {ground};")
+        if is_dark():
+            on_dark(fig, ground)
+        self.pane.show_chart(fig, chart_table(ins, name))
         self.stack.setCurrentWidget(self.pane)
         for button in (self.export_png_button, self.export_csv_button, self.export_all_button):
             button.setEnabled(True)
