@@ -344,3 +344,5 @@ def test_in_the_dark_theme_the_chart_is_dark_on_screen_and_on_paper_in_its_files
         assert QColor(QImage(str(path)).pixel(5, 5)).lightnessF() > 0.95  # the file: white paper
     finally:
         apply_theme(app, False)
+    QApplication.processEvents()  # back to light: the chart on screen follows the theme
+    assert lightness(win.pane.figure.patch.get_facecolor()) > 0.95

@@ -437,6 +437,12 @@ class InsightsWindow(QMainWindow):
             f"Wrote {len(written)} file{'s' if len(written) != 1 else ''} to {written[0].parent}.", 6000
         )
 
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """The theme changed (View › Theme, or the system's): the chart on screen is drawn again in it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.stack.currentWidget() is self.pane:
+            self._draw()
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.tasks.cancel("insights")  # its result is dropped; the count stops at its next letter
         super().closeEvent(event)
