@@ -440,7 +440,13 @@ class InsightsWindow(QMainWindow):
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         """The theme changed (View › Theme, or the system's): the chart on screen is drawn again in it."""
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.stack.currentWidget() is self.pane:
+        # only a window on screen: a closed one may be half taken down already (its next chart is drawn in
+        # the theme then in force anyway)
+        if (
+            event.type() == QEvent.Type.PaletteChange
+            and self.isVisible()
+            and self.stack.currentWidget() is self.pane
+        ):
             self._draw()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
