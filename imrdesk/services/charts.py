@@ -322,12 +322,12 @@ def on_dark(fig: Figure, background: str) -> Figure:
         return ON_DARK.get(to_hex(colour, keep_alpha=False).upper())
 
     for item in fig.findobj():
-        if isinstance(item, Text) and (new := swap(item.get_color())):
-            item.set_color(new)
-        elif isinstance(item, (Line2D, Spine)) and (
-            new := swap(item.get_edgecolor() if isinstance(item, Spine) else item.get_color())
-        ):
-            item.set_edgecolor(new) if isinstance(item, Spine) else item.set_color(new)
+        if isinstance(item, Spine):  # the axis lines
+            if new := swap(item.get_edgecolor()):
+                item.set_edgecolor(new)
+        elif isinstance(item, (Text, Line2D)):  # titles, labels, values; grid lines and ticks
+            if new := swap(item.get_color()):
+                item.set_color(new)
     for part in (fig, *fig.subfigs):
         part.patch.set_facecolor(background)
     for ax in fig.get_axes():
