@@ -298,7 +298,7 @@ def _words(chars: list[Char], page: int) -> list[Word]:
             if upright:
                 _upright_words(line, page, fontname, words)
                 continue
-            for group in _split(line, upright):
+            for group in _split_turned(line):
                 texts, x0s, tops, x1s, bottoms = list(zip(*group, strict=True))[:5]
                 word = make_word("".join(texts), page, min(x0s), min(tops), max(x1s), max(bottoms), fontname)
                 if word is not None:
@@ -335,20 +335,21 @@ def _lines(run: list[Char], upright: bool) -> list[list[Char]]:
 
 
 def _upright_words(line: list[Char], page: int, fontname: str, words: list[Word]) -> None:
-    """:func:`_split` and the words' boxes in one pass, for upright text (the tolerances as there): along a
-    line sorted by x0 a word's first character has its least x0."""
+    """A line of upright text broken into words (at a space, a step back, a gap over the tolerance, or
+    another line) and their boxes made, in one pass: along a line sorted by x0 a word's first character
+    has its least x0."""
     text: list[str] = []
     x0 = top = x1 = bottom = px0 = px1 = ptop = 0.0
     for ch in line:
         t, cx0, ctop, cx1, cbottom = ch[0], ch[1], ch[2], ch[3], ch[4]
-        if t.isspace() or (text and (cx0 < px0 or cx0 > px1 + X_TOLERANCE or abs(ctop - ptop) > Y_TOLERANCE)):
-            if text:
-                word = make_word("".join(text), page, x0, top, x1, bottom, fontname)
-                if word is not None:
-                    words.append(word)
-                text = []
-            if t.isspace():
-                continue
+        space = t.isspace()
+        if text and (space or cx0 < px0 or cx0 > px1 + X_TOLERANCE or abs(ctop - ptop) > Y_TOLERANCE):
+            word = make_word("".join(text), page, x0, top, x1, bottom, fontname)
+            if word is not None:
+                words.append(word)
+            text = []
+        if space:
+            continue
         if text:
             text.append(t)
             top = ctop if ctop < top else top
@@ -364,8 +365,9 @@ def _upright_words(line: list[Char], page: int, fontname: str, words: list[Word]
             words.append(word)
 
 
-def _split(line: list[Char], upright: bool) -> list[list[Char]]:
-    """Break a line into words: at a space, a step back, a gap over the tolerance, or another line."""
+def _split_turned(line: list[Char]) -> list[list[Char]]:
+    """Break a line of turned text (read top to bottom) into words: at a space, a step back, a gap over the
+    tolerance, or another line — :func:`_upright_words`'s tests with the tolerances swapped."""
     words: list[list[Char]] = []
     current: list[Char] = []
     for ch in line:
@@ -376,11 +378,7 @@ def _split(line: list[Char], upright: bool) -> list[list[Char]]:
             continue
         if current:
             prev = current[-1]
-            if upright:
-                new = ch[1] < prev[1] or ch[1] > prev[3] + X_TOLERANCE or abs(ch[2] - prev[2]) > Y_TOLERANCE
-            else:  # top to bottom: the tolerances swap
-                new = ch[2] < prev[2] or ch[2] > prev[4] + Y_TOLERANCE or abs(ch[1] - prev[1]) > X_TOLERANCE
-            if new:
+            if ch[2] < prev[2] or ch[2] > prev[4] + Y_TOLERANCE or abs(ch[1] - prev[1]) > X_TOLERANCE:
                 words.append(current)
                 current = []
         current.append(ch)
