@@ -20,6 +20,8 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsRectItem, QMenu
 
+from imrdesk.extract.document import Word
+from imrdesk.extract.textmap import words_provenance
 from imrdesk.record import field_label, get_value
 
 from .field_editors import ChoiceField, LineField, TextField
@@ -106,16 +108,14 @@ class WordSelector(QObject):
 
     def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
         """The selected words' boxes in reading order (PDF points, the provenance boxes' space), the words
-        of one line in one box, as the extractor's provenance has them (one highlight a line)."""
-        boxes: list[list[float]] = []
-        for i in self.selected:
-            _text, x0, top, x1, bottom = self.words[i]
-            last = boxes[-1] if boxes else None
-            if last is not None and abs(last[1] - top) < 2 and x0 >= last[0]:
-                last[2], last[3] = max(last[2], x1), max(last[3], bottom)
-            else:
-                boxes.append([x0, top, x1, bottom])
-        return tuple((a, b, c, d) for a, b, c, d in boxes)
+        of one line in one box: the extractor's provenance of those words (one highlight a line)."""
+        page = self.page + 1
+        chosen = [
+            Word(text, page, x0, top, x1, bottom)
+            for text, x0, top, x1, bottom in (self.words[i] for i in self.selected)
+        ]
+        prov = words_provenance(chosen, 1.0)
+        return tuple(tuple(box) for box in prov["boxes"]) if prov else ()
 
     def page_text(self, index: int) -> str:
         return words_text(self.page_words(index) or [])
