@@ -27,6 +27,7 @@ OVERTURNED = "#F28E2B"  # orange: the treatment is found medically necessary
 TEXT = "#222222"
 MUTED = "#6B6B6B"
 GRID = "#E3E3E3"
+RULE = "#BBBBBB"  # the axis line
 FONT = "DejaVu Sans"  # ships with matplotlib: the same look on every machine and in the frozen app
 WIDTH = 8.0  # inches
 
@@ -43,7 +44,7 @@ CHARTS = {
 _RC = {
     "font.family": FONT,
     "font.size": 9.5,
-    "axes.edgecolor": "#BBBBBB",
+    "axes.edgecolor": RULE,
     "axes.labelcolor": TEXT,
     "xtick.color": MUTED,
     "ytick.color": TEXT,
@@ -106,7 +107,7 @@ class _Frame:
 def _style(ax, *, grid_axis: str) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.spines["left" if grid_axis == "x" else "bottom"].set_color("#BBBBBB")
+    ax.spines["left" if grid_axis == "x" else "bottom"].set_color(RULE)
     ax.spines["bottom" if grid_axis == "x" else "left"].set_visible(False)
     ax.grid(axis=grid_axis, color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
@@ -307,7 +308,8 @@ def chart_table(ins: Insights, name: str) -> Table:
 
 # The house colours on a dark ground (the window's dark theme): text light, rules dim, the two decisions as
 # they are (both read on dark). Files and the report keep the light figure: a chart on paper.
-ON_DARK = {TEXT: "#E6E6E6", "#000000": "#E6E6E6", MUTED: "#A8A8A8", GRID: "#3A3F47", "#BBBBBB": "#5C626B"}
+# (matplotlib's own default text colour, black, is the legend's)
+ON_DARK = {TEXT: "#E6E6E6", "#000000": "#E6E6E6", MUTED: "#A8A8A8", GRID: "#3A3F47", RULE: "#5C626B"}
 
 
 def on_dark(fig: Figure, background: str) -> Figure:
