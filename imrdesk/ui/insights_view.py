@@ -76,7 +76,6 @@ class ChartPane(QWidget):
         self.scroll.setWidgetResizable(False)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.scroll.setStyleSheet("background: white;")
         # the chart is fitted to the room it has: again whenever that room changes (the first chart is drawn
         # before the pane is laid out, when the room is still tiny)
         self.scroll.viewport().installEventFilter(self)
@@ -101,8 +100,16 @@ class ChartPane(QWidget):
         layout.addWidget(split)
 
     def show_chart(self, figure, table) -> None:
+        """Show ``figure`` (recoloured for the dark theme when it is in force: the theme may have changed
+        since the last chart; files and the report keep the chart on paper) and its table."""
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
+        from imrdesk.services.charts import on_dark
+
+        ground = tone("#ffffff")  # the chart's paper, as the theme in force shows it
+        self.scroll.setStyleSheet(f"background: {ground};")
+        if is_dark():
+            on_dark(figure, ground)
         if self.canvas is not None:
             self.canvas.setParent(None)
             self.canvas.deleteLater()
@@ -372,17 +379,10 @@ class InsightsWindow(QMainWindow):
         ins = self.insights
         if ins is None or not ins.overall["letters"]:
             return
-        from imrdesk.services.charts import chart_table, figure, on_dark
+        from imrdesk.services.charts import chart_table, figure
 
         name = self.current_chart()
-        fig = figure(ins, name)
-        # on screen the chart takes the theme in force (it may have changed since the last chart); its files
-        # and the report stay a chart on paper
-        ground = tone("#ffffff")
-        self.pane.scroll.setStyleSheet(f"background: {ground};")
-        if is_dark():
-            on_dark(fig, ground)
-        self.pane.show_chart(fig, chart_table(ins, name))
+        self.pane.show_chart(figure(ins, name), chart_table(ins, name))
         self.stack.setCurrentWidget(self.pane)
         for button in (self.export_png_button, self.export_csv_button, self.export_all_button):
             button.setEnabled(True)
