@@ -148,6 +148,59 @@ def test_a_hanging_page_is_given_up_after_its_time_limit(qtbot, tmp_path, fresh_
     assert view.cached_pixmap(1) is not None  # a new render process drew the next page
 
 
+def test_a_page_lost_once_to_a_busy_machine_is_drawn_on_a_second_try(qtbot, tmp_path, fresh_renderer):
+    """A render that runs out of time may be the machine (an import beside it, a laptop waking), not the
+    page: the page is asked once more, in a new process, and drawn; it is not left as a failure."""
+    import time
+
+    renderer, _ = viewer_module.shared_renderer()
+    renderer.page_timeout = 0.001  # the first page runs out of time for real: its process is killed
+    db = tmp_path / "busy.db"
+    doc = store_letter(db, LETTER.read_bytes(), LETTER.name)
+    window = open_window(qtbot, tmp_path, db)
+    window.open_document(doc)
+    deadline = time.monotonic() + 30
+    while renderer.restarts < 1 and time.monotonic() < deadline:  # the window's loop does not run here
+        time.sleep(0.01)
+    assert renderer.restarts >= 1
+    renderer.page_timeout = 15.0
+    view = window.viewer.view
+    qtbot.waitUntil(lambda: view.cached_pixmap(0) is not None, timeout=30000)
+    assert view.page_failure(0) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kills the render process, watches /proc")
+def test_a_render_process_that_died_while_idle_does_not_cost_the_next_letter(qtbot, tmp_path, fresh_renderer):
+    """The render process killed between two letters (the system short of memory kills the largest idle
+    process): the next letter opens in a new one instead of saying it cannot be displayed."""
+    import signal
+    import time
+
+    db = tmp_path / "died.db"
+    first = store_letter(db, LETTER.read_bytes(), LETTER.name)
+    second = store_letter(db, (FIXTURES / "pdf" / "CM16-0234202.pdf").read_bytes(), "CM16-0234202.pdf")
+    window = open_window(qtbot, tmp_path, db)
+    window.open_document(first)
+    renderer, _ = viewer_module.shared_renderer()
+    pid = renderer.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # dead (a zombie until the renderer reaps it)
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] in ("Z", "X"):
+                break
+        except OSError:
+            break
+        time.sleep(0.01)
+    window.open_document(second)
+    assert window.viewer.stack.currentWidget() is window.viewer.view, window.viewer.message.text()
+    view = window.viewer.view
+    view.flush_renders()
+    assert view.cached_pixmap(0) is not None and view.page_failure(0) is None
+    assert renderer.pid not in (None, pid)
+
+
 def test_an_unreadable_pdf_is_a_message_in_place_of_the_pages(qtbot, tmp_path):
     db = tmp_path / "bad.db"
     data = b"%PDF-1.4\n" + os.urandom(3000)

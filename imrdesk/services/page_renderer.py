@@ -29,6 +29,15 @@ class RenderError(Exception):
     """A letter or a page that could not be drawn; the message is for a person."""
 
 
+class RendererLost(RenderError):
+    """The render process was lost on a request: it ran out of time (``timed_out``) or died. It may be the
+    machine (busy, asleep, short of memory) as much as the letter, so one more try in a new process is fair."""
+
+    def __init__(self, message: str, *, timed_out: bool) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
 PageWord = tuple[str, float, float, float, float]  # text, x0, top, x1, bottom in PDF points (top-left origin)
 
 
@@ -50,6 +59,7 @@ class Ticket:
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
     consumed: bool = False  # set by whoever showed the result (the window's thread)
+    lost: bool = False  # the process was lost on it (time-out or death): maybe the machine, not the page
 
 
 class PageRenderer:
@@ -84,6 +94,12 @@ class PageRenderer:
         self._queue.put(None)  # start the process in the background (the first letter opens sooner)
 
     # ------------------------------------------------------------------ the process
+    @property
+    def pid(self) -> int | None:
+        """The render process's id (None while none runs)."""
+        proc = self._proc
+        return proc.pid if proc is not None else None
+
     def _start(self) -> None:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(
@@ -129,7 +145,7 @@ class PageRenderer:
             if not self._conn.poll(timeout):
                 self._kill()
                 self.restarts += 1
-                raise RenderError(f"it took more than {timeout:g} s")
+                raise RendererLost(f"it took more than {timeout:g} s", timed_out=True)
             return unframe(self._conn.recv_bytes(MAX_PIXELS * 4 + 65536))
         except (EOFError, OSError, ValueError) as exc:
             code = None
@@ -141,7 +157,7 @@ class PageRenderer:
                     pass
             self._kill()
             self.restarts += 1
-            raise RenderError(f"the page renderer stopped{_how(code)}") from exc
+            raise RendererLost(f"the page renderer stopped{_how(code)}", timed_out=False) from exc
 
     def _open_here(self, key: int, data: bytes) -> list[tuple[float, float]]:
         header, _ = self._ask({"op": "open", "doc": key}, data, self.open_timeout)
@@ -165,7 +181,12 @@ class PageRenderer:
                     pass
             self._lock.acquire()
         try:
-            sizes = self._open_here(key, data)
+            try:
+                sizes = self._open_here(key, data)
+            except RendererLost as exc:
+                if exc.timed_out:  # the window waits on an open: not twice
+                    raise
+                sizes = self._open_here(key, data)  # it had died (idle, or on this letter): once more
             self._doc = (key, data)
         except RenderError:
             raise
@@ -239,6 +260,7 @@ class PageRenderer:
                     {**op, "doc": ticket.doc, "page": ticket.page, "seq": ticket.seq}, b"", self.page_timeout
                 )
             except RenderError as exc:
+                ticket.lost = isinstance(exc, RendererLost)
                 self._finish(ticket, error=f"This page could not be drawn: {exc}.")
                 return
             except Exception as exc:

@@ -289,6 +289,7 @@ class LetterView(QGraphicsView):
         self._wanted: dict[int, float] = {}
         self._inflight: Ticket | None = None  # the page being drawn in the render process
         self._failed: dict[int, str] = {}  # pages that could not be drawn, with the reason
+        self._retried: set[int] = set()  # pages asked again once after the render process was lost on them
         self._delivery: QObject | None = None
         self._highlights: list[HighlightItem] = []
         self._current_page = 0
@@ -312,6 +313,7 @@ class LetterView(QGraphicsView):
         self._wanted.clear()
         self._inflight = None
         self._failed.clear()
+        self._retried.clear()
         if isinstance(source, PdfSource) and self._delivery is not source.delivery:
             source.delivery.done.connect(self._on_ticket)
             self._delivery = source.delivery
@@ -399,8 +401,8 @@ class LetterView(QGraphicsView):
             ticket = self._inflight
             if ticket is None:
                 continue
-            ticket.done.wait(FLUSH_WAIT)
-            self._on_ticket(ticket)
+            if ticket.done.wait(FLUSH_WAIT):
+                self._on_ticket(ticket)
             if self._inflight is ticket:  # never came back: give it up
                 self._inflight = None
                 self._failed[ticket.page] = "This page could not be drawn in time."
@@ -443,7 +445,12 @@ class LetterView(QGraphicsView):
             self._inflight = None
         source = self.source
         if isinstance(source, PdfSource) and ticket.doc == source.key:
-            if ticket.error:
+            if ticket.error and ticket.lost and ticket.page not in self._retried:
+                # a time-out or a dead process may be a busy or sleeping machine: one more try (in a new
+                # process); a page that really hangs or crashes pdfium fails again and is given up
+                self._retried.add(ticket.page)
+                self._wanted[ticket.page] = ticket.scale
+            elif ticket.error:
                 self._failed[ticket.page] = ticket.error
             else:
                 image = QImage(
