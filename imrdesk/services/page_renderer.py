@@ -23,6 +23,9 @@ from . import render_worker
 from .render_worker import MAX_PIXELS, frame, unframe
 
 START_TIMEOUT = 60.0
+# seconds a letter's opening waits for the page being drawn before stopping the process: a page takes 10-130 ms
+# (more zoomed in), a bomb its whole time limit; a stop costs a new process, started on the window's thread
+OPEN_WAIT = 0.25
 
 
 class RenderError(Exception):
@@ -171,7 +174,7 @@ class PageRenderer:
         """Open a letter: (its key, its page sizes in points). RenderError when it cannot be read."""
         key = next(self._keys)
         self._doc = None  # the previous letter's pages are not wanted any more
-        if not self._lock.acquire(timeout=0.05):
+        if not self._lock.acquire(timeout=OPEN_WAIT):
             # a page of the previous letter is being drawn (a bomb may take its whole time limit): stop it
             proc = self._proc
             if proc is not None:
