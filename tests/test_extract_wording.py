@@ -156,3 +156,88 @@ def test_a_decision_whose_paragraph_labels_are_worded_otherwise_is_kept_and_revi
         assert rec["provenance"]["items[0].decision"]["confidence"] >= REVIEW_THRESHOLD
         assert rec["provenance"]["items[1].decision"]["confidence"] < REVIEW_THRESHOLD
         assert {f["path"] for f in rec["findings"]} >= {"items[1].rationale", "items[1].maximus_guideline"}
+
+
+@pytest.mark.parametrize("joiner", [" and ", " / ", " & ", "/"])
+def test_two_specialties_or_states_joined_otherwise_than_by_commas_are_two(joiner):
+    """ "Preventive Medicine and Occupational Medicine" is two known specialties printed as one, "Texas /
+    California" two states: read as two each, never as one value at high confidence."""
+    text = _text(TWO_ITEMS)
+    changed = text.replace(
+        "Preventive Medicine, Occupational Medicine", f"Preventive Medicine{joiner}Occupational Medicine"
+    )
+    changed = changed.replace(
+        "State(s) of Licensure: Texas", f"State(s) of Licensure: Texas{joiner}California"
+    )
+    assert changed.count(joiner) > text.count(joiner)
+    for rec in _both(changed):
+        assert rec["reviewer"]["specialties"] == ["Preventive Medicine", "Occupational Medicine"]
+        assert rec["reviewer"]["licensure_states"] == ["Texas", "California"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "want"),
+    [
+        ("Physical Medicine & Rehabilitation and Pediatric Rehabilitation Medicine",
+         ["Physical Medicine & Rehabilitation", "Pediatric Rehabilitation Medicine"]),
+        ("Internal Medicine / Hospice & Palliative Medicine", ["Internal Medicine", "Hospice & Palliative Medicine"]),
+        ("Physical Medicine and Rehabilitation", ["Physical Medicine and Rehabilitation"]),
+        ("Public Health & General Preventive Medicine", ["Public Health & General Preventive Medicine"]),
+    ],
+)  # fmt: skip
+def test_a_specialty_with_and_in_its_name_stays_whole_beside_another(printed, want):
+    changed = _text(TWO_ITEMS).replace("Preventive Medicine, Occupational Medicine", printed)
+    for rec in _both(changed):
+        assert rec["reviewer"]["specialties"] == want
+        assert rec["provenance"]["reviewer.specialties"]["confidence"] >= REVIEW_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("specialty", "state"),
+    [
+        ("Spine Care and Wellness", "Texas"),
+        ("Preventive Medicine", "Texas / Ontario"),
+        ("Family Practice", "Tex."),
+    ],
+)
+def test_an_unknown_joined_specialty_or_a_state_that_is_none_goes_to_review(specialty, state):
+    text = _text(TWO_ITEMS)
+    changed = text.replace("Preventive Medicine, Occupational Medicine", specialty)
+    changed = changed.replace("State(s) of Licensure: Texas", f"State(s) of Licensure: {state}")
+    for rec in _both(changed):
+        doubted = [p for p in ("reviewer.specialties", "reviewer.licensure_states")
+                   if rec["provenance"][p]["confidence"] < REVIEW_THRESHOLD]  # fmt: skip
+        assert doubted == (
+            ["reviewer.specialties"] if " and " in specialty else ["reviewer.licensure_states"]
+        )
+
+
+@pytest.mark.parametrize("number", ["1. ", "1) ", "(1) ", "Item 1: "])
+def test_numbered_item_headings_read_the_treatment_without_the_number(number):
+    text = _text(TWO_ITEMS)
+    changed = text.replace("MRI of neck and right hand", number + "MRI of neck and right hand", 1)
+    changed = changed.replace(
+        "Acupuncture 3 times a week", number.replace("1", "2") + "Acupuncture 3 times a week", 1
+    )
+    assert f"set forth below:\n{number}MRI of neck" in changed  # the headings are what changed
+    for rec in _both(changed):
+        assert [i["treatment"] for i in rec["items"]] == [
+            "MRI of neck and right hand without contrast",
+            "Acupuncture 3 times a week for 2 weeks, neck, right hand and head",
+        ]
+
+
+def test_a_header_of_one_label_a_line_does_not_join_labels_across_lines():
+    """ "Date of Decision:" above "Injury Date:": the "Date of" of one and the "Injury" below it are no "Date
+    of Injury" label; "Injury Date:" above "Date Assigned:" is no "Date Assigned" label either."""
+    text = _text(TWO_ITEMS)
+    header = text[: text.index("HOW THE IMR")]
+    stacked = (
+        "Case Number: CM16-0230548\nDate of Decision: 01/04/2017\nInjury Date: 11/01/2016\n"
+        "Date Assigned: 12/06/2016\nUR Denial Date: 12/01/2016\nPriority: Standard\n"
+        "Application Received: 12/01/2016\n"
+    )
+    rec = extract(text_letter_pdf(stacked + text[len(header) :]), name="letter.pdf")
+    for path, value in (("date_of_injury", "2016-11-01"), ("date_assigned", "2016-12-06")):
+        assert rec[path] == value or rec["provenance"].get(path, {}).get("confidence", 0) < REVIEW_THRESHOLD
+    assert rec["date_assigned"] == "2016-12-06"

@@ -37,6 +37,7 @@ DOUBT_CAPS: dict[str, float] = {
     "a fragment of a longer name": 0.6,
     "an 'and' that may join one diagnosis": 0.7,
     "a reference that may be two": 0.6,
+    "two names printed as one": 0.65,
     "another reading differs": DISAGREE,
     "a qualifier that contradicts the decision": 0.4,
     "a decision without its paragraphs' labels": 0.6,

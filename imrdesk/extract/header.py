@@ -57,12 +57,19 @@ def _find_label(words: list[Word], tokens: tuple[str, ...], used: set[int]) -> l
         found = [first]
         for token in tokens[1:]:
             prev = found[-1]
+            if prev.text.endswith(":"):  # the label ended: "Injury Date:" is no start of "Date Assigned"
+                break
+            # a label wraps only where its line ends ("Date of Decision:" does not go on with the "Injury"
+            # below its "Date")
+            ends_line = not any(
+                w is not prev and abs(w.top - prev.top) < 2 and 0 <= w.x0 - prev.x1 < 15 for w in words
+            )
             nxt = None
             for w in words:
                 if id(w) in used or _key(w) != token or w is prev:
                     continue
                 same_row = abs(w.top - prev.top) < 2 and 0 <= w.x0 - prev.x1 < 15
-                wrapped = 0 < w.top - prev.top < 22 and abs(w.x0 - first.x0) < 10
+                wrapped = ends_line and 0 < w.top - prev.top < 22 and abs(w.x0 - first.x0) < 10
                 if same_row or wrapped:
                     nxt = w
                     break

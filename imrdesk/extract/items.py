@@ -65,6 +65,8 @@ _INTRO = re.compile(
     r"(?:set\s+forth|listed)\s+below:?|DECISIONS?(?:\(S\))?\s+AND\s+RATIONALES?(?:\(S\))?", re.I
 )
 MAX_HEADING_LINES = 10
+# An item's number in a numbered list of headings: "1. ", "2) ", "(3) ", "Item 4: " (not "3.0 Tesla MRI").
+_ITEM_NUMBER = re.compile(r"(?:\(\d{1,2}\)|\d{1,2}[.)]|Item\s+\d{1,2}\s*[:.)-])\s+(?=[A-Za-z(])", re.I)
 
 
 @dataclass
@@ -125,6 +127,9 @@ def find_items(
             head_start = intro[-1].end()
             while head_start < head_end and tm.text[head_start].isspace():
                 head_start += 1
+        number = _ITEM_NUMBER.match(tm.text, head_start, head_end)
+        if number:  # "1. MRI of the lumbar spine: Upheld": the list's number is no part of the treatment
+            head_start = number.end()
         items.append(
             Item(
                 (head_start, head_end),
@@ -214,7 +219,12 @@ def _words_start(tm: TextMap, i: int, floor: int) -> int:
         if ANY_LABEL.match(prev.text) and j - 1 < i:
             floor = max(floor, j - 1)
         if is_section_heading(prev.text) or (
-            _SENTENCE_END.search(prev.text) and (lines[j].text[:1].isupper() or lines[j].text[:1].isdigit())
+            _SENTENCE_END.search(prev.text)
+            and (
+                lines[j].text[:1].isupper()
+                or lines[j].text[:1].isdigit()
+                or _ITEM_NUMBER.match(lines[j].text)
+            )
         ):
             break
         j -= 1

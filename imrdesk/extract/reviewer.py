@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .evidence import STRICT, Reading
+from .reviewer_names import doubtful_specialty, joined_specialties, known_state, split_states
 from .textmap import clean
 
 _LICENSE = (
@@ -37,7 +38,19 @@ def _items(value: str) -> list[str]:
 
 
 def _states(value: str) -> list[str]:
-    return [s for s in re.split(r",\s*(?:and\s+)?|\s+and\s+", clean(value).strip(" .")) if s]
+    return split_states([s for s in re.split(r",\s*(?:and\s+)?|\s+and\s+", clean(value).strip(" .")) if s])
+
+
+def _checked(path: str, items: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The items as the letter means them, and the doubts they raise: a state that is none, two specialties
+    printed as one ("Preventive Medicine and Occupational Medicine": split when both are known names, else
+    doubted)."""
+    if path.endswith("states"):
+        return items, () if all(map(known_state, items)) else ("words outside the field's vocabulary",)
+    out: list[str] = []
+    for item in items:
+        out.extend(joined_specialties(item) or [item])
+    return out, ("two names printed as one",) if any(map(doubtful_specialty, out)) else ()
 
 
 def find_reviewer(text: str) -> dict[str, Reading]:
@@ -56,14 +69,19 @@ def find_reviewer(text: str) -> dict[str, Reading]:
             continue
         # The 2016 labels are the strict reading; a reworded label is a labelled line all the same.
         strength = 0.95 if CANONICAL.match(label) else 0.9
-        doubts = ("unusually long",) if len(clean(value)) > 200 else ()
+        items, doubts = _checked(path, items)
+        if len(clean(value)) > 200:
+            doubts += ("unusually long",)
         found[path] = Reading(items, m.end(), m.end() + len(value.rstrip()), strength, doubts)
     if found:
         return found
     m = _SENTENCE.search(text)
     if m:
-        specs = [clean(m.group("a"))] + ([clean(m.group("b"))] if m.group("b") else [])
+        specs, doubts = _checked(
+            "reviewer.specialties", [clean(m.group("a"))] + ([clean(m.group("b"))] if m.group("b") else [])
+        )
         end = m.end("b") if m.group("b") else m.end("a")
-        found["reviewer.specialties"] = Reading(specs, m.start("a"), end, STRICT)
-        found["reviewer.licensure_states"] = Reading(_states(m.group("c")), m.start("c"), m.end("c"), STRICT)
+        found["reviewer.specialties"] = Reading(specs, m.start("a"), end, STRICT, doubts)
+        states, doubts = _checked("reviewer.licensure_states", _states(m.group("c")))
+        found["reviewer.licensure_states"] = Reading(states, m.start("c"), m.end("c"), STRICT, doubts)
     return found
