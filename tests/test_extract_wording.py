@@ -241,3 +241,43 @@ def test_a_header_of_one_label_a_line_does_not_join_labels_across_lines():
     for path, value in (("date_of_injury", "2016-11-01"), ("date_assigned", "2016-12-06")):
         assert rec[path] == value or rec["provenance"].get(path, {}).get("confidence", 0) < REVIEW_THRESHOLD
     assert rec["date_assigned"] == "2016-12-06"
+
+
+@pytest.mark.parametrize(
+    ("upheld", "overturned"), [(": Uphcld", ": Ovcrturncd"), ("; Upheld", "; Overturned")]
+)
+def test_a_decision_word_a_scan_misread_keeps_its_item_and_goes_to_review(upheld, overturned):
+    """A fax read by OCR: "Uphcld", or the colon read as ";". The items stay, with the decision the word is
+    nearest to, and both decisions are put in front of the reviewer."""
+    text = _text(TWO_ITEMS)
+    changed = text.replace(": Upheld", upheld, 1).replace(": Overturned", overturned, 1)
+    for rec in _both(changed):
+        assert _decisions(rec) == [
+            ("MRI of neck and right hand without contrast", "Upheld"),
+            ("Acupuncture 3 times a week for 2 weeks, neck, right hand and head", "Overturned"),
+        ]
+        for n in (0, 1):
+            assert rec["provenance"][f"items[{n}].decision"]["confidence"] < REVIEW_THRESHOLD
+
+
+def test_an_item_whose_decision_line_was_not_read_is_not_lost_silently():
+    """A decision word misread past recognition ("Uphcii"): that item cannot be read, but the item whose
+    block now holds its paragraphs says so, and the letter goes to review."""
+    changed = _text(TWO_ITEMS).replace(": Upheld", ": Uphcii", 1)
+    for rec in _both(changed):
+        assert len(rec["items"]) == 1
+        prov = rec["provenance"]
+        assert prov["items[0].decision"]["confidence"] < REVIEW_THRESHOLD
+        assert prov["items[0].treatment"]["confidence"] < REVIEW_THRESHOLD
+    for rec in _both(_text(TWO_ITEMS)):  # the letter as printed: nothing doubted
+        assert rec["provenance"]["items[0].decision"]["confidence"] >= REVIEW_THRESHOLD
+
+
+def test_a_scan_s_accents_are_taken_off_and_the_word_doubted():
+    from imrdesk.extract.ocr import MISREAD, fold_accents
+
+    assert fold_accents("DÉCISIONS") == ("DECISIONS", True)
+    assert fold_accents("CASÉ") == ("CASE", True)
+    assert fold_accents("Upheld") == ("Upheld", False)
+    assert fold_accents("§ 9792.24.2") == ("§ 9792.24.2", False)  # a sign, not an accent
+    assert MISREAD < 0.93  # below the word confidence a value keeps: its value goes to review

@@ -38,6 +38,8 @@ DOUBT_CAPS: dict[str, float] = {
     "an 'and' that may join one diagnosis": 0.7,
     "a reference that may be two": 0.6,
     "two names printed as one": 0.65,
+    "a decision word misread": 0.6,
+    "the paragraphs of an item whose decision was not read": 0.5,
     "another reading differs": DISAGREE,
     "a qualifier that contradicts the decision": 0.4,
     "a decision without its paragraphs' labels": 0.6,

@@ -22,6 +22,11 @@ DECISION_LINE = re.compile(
     r"(?:\s+and\s+appropriate)?)?\s*[.;]?\s*$",
     re.I,
 )
+# A decision word the OCR misread ("Uphcld", "0verturned") or whose colon it read as ";" — tried only where
+# DECISION_LINE finds nothing; the item is kept (not silently lost) and its decision goes to review.
+_MISREAD_DECISION_LINE = re.compile(
+    r"(?:^|[:;])\s*(?P<d>[A-Za-z0-9|]{5,12})\b\s*(?P<q>\([^()]*\)?)?\s*[.;:,]?\s*$", re.I
+)
 _QUALIFIER_SAYS_NOT = re.compile(r"\bnot\b|\bun(?:necessary|warranted)\b|\bdenied\b|\bnon-?certif", re.I)
 # The sentence that introduces the items; a heading that begins with it starts after it.
 INTRO_SENTENCE = re.compile(
@@ -88,13 +93,14 @@ def find_items(
     paragraph label follows (the known layouts) counts."""
     lines = tm.lines
     first_line = tm.line_index(region_start) if tm.text else 0
-    found: list[
-        tuple[int, float, int, re.Match]
-    ] = []  # (heading start offset, confidence, decision line, match)
+    # (heading start offset, confidence, decision line, match, read only as a misreading)
+    found: list[tuple[int, float, int, re.Match, bool]] = []
     for i in range(first_line, len(lines)):
         text = lines[i].text
         m = DECISION_LINE.search(text)
-        if not m:
+        misread = m is None
+        m = m or _MISREAD_DECISION_LINE.search(text)
+        if not m or decision_word(m.group("d")) is None:
             continue
         # The decision word alone must follow a heading line ending in ":" (or "is:").
         if not text[: m.start("d")].strip() and (i == 0 or not lines[i - 1].text.rstrip().endswith(":")):
@@ -104,9 +110,9 @@ def find_items(
             continue
         floor = found[-1][2] + 1 if found else first_line
         start, conf = _heading_start(tm, i, floor)
-        found.append((start, conf, i, m))
+        found.append((start, conf, i, m, misread))
     items: list[Item] = []
-    for k, (head_start, conf, i, m) in enumerate(found):
+    for k, (head_start, conf, i, m, misread) in enumerate(found):
         line_start = tm.line_starts[i]
         dec_start, dec_end = line_start + m.start("d"), line_start + m.end("d")
         head_end = line_start + m.start()  # at the ":" before the decision, or the start of its own line
@@ -117,7 +123,16 @@ def find_items(
         dec_doubts: tuple[str, ...] = ()
         if spans["claims"] is None or spans["rationale"] is None:
             conf, dec_conf = min(conf, 0.7), 0.7
-        decision = m.group("d").capitalize()
+        decision = decision_word(m.group("d")) or m.group("d")
+        if misread:  # the word it is nearest to, or its colon read as ";": reviewed
+            dec_conf, dec_doubts = min(dec_conf, 0.6), ("a decision word misread",)
+        before = region_start if k == 0 else dec_end
+        if len(list(labels["claims"].finditer(tm.text, before, block_end))) > 1:
+            # two items' paragraphs in one block: a decision line was not read (a scan's "Uphcii"), so an
+            # item is missing around this one; say so on it rather than lose the other silently
+            lost = ("the paragraphs of an item whose decision was not read",)
+            conf, dec_conf = min(conf, 0.5), min(dec_conf, 0.5)
+            head_doubts, dec_doubts = head_doubts + lost, dec_doubts + lost
         qualifier = m.group("q") or ""
         if qualifier and (decision == "Upheld") != bool(_QUALIFIER_SAYS_NOT.search(qualifier)):
             # "Overturned (Not Medically Necessary)": the letter contradicts itself
@@ -143,6 +158,27 @@ def find_items(
             )
         )
     return items
+
+
+def decision_word(word: str) -> str | None:
+    """ "Upheld" or "Overturned" for the word as printed or as a scan misreads it (two letters off at most,
+    and nearer one than the other); None for any other word."""
+    word = word.lower()
+    if word in ("upheld", "overturned"):
+        return word.capitalize()
+    near = {name: _distance(word, name.lower()) for name in ("Upheld", "Overturned")}
+    best = min(near, key=near.get)
+    return best if near[best] <= 2 else None  # the two words are 8 edits apart: never near both
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace) that turn ``a`` into ``b``."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def _followed_by_label(tm: TextMap, i: int) -> bool:

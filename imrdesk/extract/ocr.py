@@ -24,6 +24,7 @@ import os
 import re
 import sys
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -383,11 +384,26 @@ def read_page(
     words = []
     for w, heavy in zip(found, bold_words(seen, found), strict=True):
         for part in split_joined(w):
-            text = normalize(part.text).strip()
+            text, folded = fold_accents(normalize(part.text).strip())
             if text:
                 x0, top, x1, bottom = part.x0 * sx, part.top * sy, part.x1 * sx, part.bottom * sy
-                words.append(OcrWord(text, page, x0, top, x1, bottom, heavy, round(part.confidence, 4)))
+                confidence = min(part.confidence, MISREAD) if folded else part.confidence
+                words.append(OcrWord(text, page, x0, top, x1, bottom, heavy, round(confidence, 4)))
     return PageReading(page, words, geometry, round(time.perf_counter() - t0, 3))
+
+
+MISREAD = 0.9  # a word's confidence at most when the engine read it as something a letter does not print
+
+
+def fold_accents(text: str) -> tuple[str, bool]:
+    """The word without accents, and whether it had any. The letters are in English: an accent the engine
+    reads ("DÉCISIONS", "CASÉ") is a speck or a stroke of the scan, and it would keep a heading or a label
+    from being recognised; the word is doubted all the same."""
+    if text.isascii():
+        return text, False
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    bare = unicodedata.normalize("NFC", bare)
+    return bare, bare != text
 
 
 RULE_LENGTH = 0.04  # of the page's width: a dark run this long is a table rule or an underline, not type
