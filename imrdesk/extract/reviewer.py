@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .evidence import STRICT, Reading
-from .reviewer_names import doubtful_specialty, joined_specialties, known_state, split_states
+from .reviewer_names import doubtful_specialty, joined_specialties, known_state
 from .textmap import clean
 
 _LICENSE = (
@@ -38,7 +38,7 @@ def _items(value: str) -> list[str]:
 
 
 def _states(value: str) -> list[str]:
-    return split_states([s for s in re.split(r",\s*(?:and\s+)?|\s+and\s+", clean(value).strip(" .")) if s])
+    return [s for s in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*[/&]\s*", clean(value).strip(" .")) if s]
 
 
 def _checked(path: str, items: list[str]) -> tuple[list[str], tuple[str, ...]]:

@@ -32,7 +32,7 @@ US_STATE_CODES = frozenset(
     "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
 )
 
-# one name with "and", "&" or "/" in it first, then one name each
+# the names with "and", "&" or "/" in them first
 SPECIALTIES = _names(
     """
 Physical Medicine and Rehabilitation, Hospice and Palliative Medicine, Public Health and General Preventive
@@ -44,22 +44,22 @@ Medicine, Head and Neck Surgery, Otolaryngology - Head and Neck Surgery, Otolary
 Hematology and Oncology, Hematology and Medical Oncology, Vascular and Interventional Radiology, Female Pelvic
 Medicine and Reconstructive Surgery, Neuromusculoskeletal Medicine and Osteopathic Manipulative Medicine,
 Nutrition and Dietetics, Neurodevelopmental Disabilities, Brain Injury Medicine, Spinal Cord Injury Medicine,
-Shoulder and Elbow Surgery, Hand and Upper Extremity, Diabetes and Metabolism, Obstetrics/Gynecology, OB/GYN, Preventive Medicine, Occupational
-Medicine, Family Practice, Family Medicine, General Practice, Internal Medicine, Pain Management, Pain
-Medicine, Interventional Pain Management, Interventional Pain Medicine, Orthopedic Surgery, Orthopaedic
-Surgery, Sports Medicine, Anesthesiology, Emergency Medicine, Medical Toxicology, Neuromuscular Medicine,
-Pediatric Rehabilitation Medicine, Addiction Medicine, Addiction Psychiatry, Aerospace Medicine, Neurology,
-Neurological Surgery, Neurosurgery, Psychiatry, Psychology, Clinical Psychology, Neuropsychology, Forensic
-Psychiatry, Rheumatology, Radiology, Diagnostic Radiology, Neuroradiology, Interventional Radiology, Nuclear
-Medicine, Podiatry, Podiatric Surgery, Podiatric Medicine, Chiropractic, Chiropractic Medicine, Chiropractor,
-Acupuncture, Physical Therapy, Occupational Therapy, Dentistry, Ophthalmology, Optometry, Dermatology,
-Urology, Cardiology, Cardiovascular Disease, Gastroenterology, Nephrology, Infectious Disease, Geriatric
-Medicine, Endocrinology, Hematology, Oncology, Medical Oncology, Pulmonary Disease, Critical Care Medicine,
-General Surgery, Surgery, Vascular Surgery, Thoracic Surgery, Plastic Surgery, Hand Surgery, Spine Surgery,
-Sleep Medicine, Otolaryngology, Pediatrics, Clinical Neurophysiology, Electrodiagnostic Medicine,
-Pharmacology, Clinical Pharmacology, Pharmacy, Nursing, Pathology, Genetics, Integrative Medicine, Osteopathic
-Manipulative Medicine, Orthopedic Sports Medicine, Orthopaedic Sports Medicine, Physiatry, Rehabilitation
-Medicine, Independent Medical Examiner
+Shoulder and Elbow Surgery, Hand and Upper Extremity, Diabetes and Metabolism, Obstetrics/Gynecology, OB/GYN,
+Preventive Medicine, Occupational Medicine, Family Practice, Family Medicine, General Practice, Internal
+Medicine, Pain Management, Pain Medicine, Interventional Pain Management, Interventional Pain Medicine,
+Orthopedic Surgery, Orthopaedic Surgery, Sports Medicine, Anesthesiology, Emergency Medicine, Medical
+Toxicology, Neuromuscular Medicine, Pediatric Rehabilitation Medicine, Addiction Medicine, Addiction
+Psychiatry, Aerospace Medicine, Neurology, Neurological Surgery, Neurosurgery, Psychiatry, Psychology,
+Clinical Psychology, Neuropsychology, Forensic Psychiatry, Rheumatology, Radiology, Diagnostic Radiology,
+Neuroradiology, Interventional Radiology, Nuclear Medicine, Podiatry, Podiatric Surgery, Podiatric Medicine,
+Chiropractic, Chiropractic Medicine, Chiropractor, Acupuncture, Physical Therapy, Occupational Therapy,
+Dentistry, Ophthalmology, Optometry, Dermatology, Urology, Cardiology, Cardiovascular Disease,
+Gastroenterology, Nephrology, Infectious Disease, Geriatric Medicine, Endocrinology, Hematology, Oncology,
+Medical Oncology, Pulmonary Disease, Critical Care Medicine, General Surgery, Surgery, Vascular Surgery,
+Thoracic Surgery, Plastic Surgery, Hand Surgery, Spine Surgery, Sleep Medicine, Otolaryngology, Pediatrics,
+Clinical Neurophysiology, Electrodiagnostic Medicine, Pharmacology, Clinical Pharmacology, Pharmacy, Nursing,
+Pathology, Genetics, Integrative Medicine, Osteopathic Manipulative Medicine, Orthopedic Sports Medicine,
+Orthopaedic Sports Medicine, Physiatry, Rehabilitation Medicine, Independent Medical Examiner
 """
 )
 
@@ -78,16 +78,11 @@ def known_state(name: str) -> bool:
     return " ".join(name.split()).lower() in US_STATES or name.strip() in US_STATE_CODES
 
 
-def split_states(names: list[str]) -> list[str]:
-    """States printed with "/" or "&" between them, one each ("and" and commas are split already)."""
-    return [part for name in names for part in re.split(r"\s*[/&]\s*", name) if part.strip()]
-
-
 def joined_specialties(name: str) -> list[str] | None:
     """The specialties a name joins with "and", "&" or "/" when it is known ones printed as one
     ("Physical Medicine & Rehabilitation and Pediatric Rehabilitation Medicine": two); None when it is one
     name (known or not)."""
-    if not _JOINER.search(name) or _key(name) in _KNOWN:
+    if not doubtful_specialty(name):
         return None
     return _known_groups(_JOINER.split(name))  # name, joiner, name, joiner, ..., name
 
