@@ -50,6 +50,11 @@ def header_words(doc: Document) -> list[Word]:
     return words
 
 
+def _next_on_row(prev: Word, w: Word) -> bool:
+    """``w`` follows ``prev`` on its row, as the next word of a label would."""
+    return abs(w.top - prev.top) < 2 and 0 <= w.x0 - prev.x1 < 15
+
+
 def _find_label(words: list[Word], tokens: tuple[str, ...], used: set[int]) -> list[Word] | None:
     for first in words:
         if id(first) in used or _key(first) != tokens[0]:
@@ -61,16 +66,13 @@ def _find_label(words: list[Word], tokens: tuple[str, ...], used: set[int]) -> l
                 break
             # a label wraps only where its line ends ("Date of Decision:" does not go on with the "Injury"
             # below its "Date")
-            ends_line = not any(
-                w is not prev and abs(w.top - prev.top) < 2 and 0 <= w.x0 - prev.x1 < 15 for w in words
-            )
+            ends_line = not any(w is not prev and _next_on_row(prev, w) for w in words)
             nxt = None
             for w in words:
                 if id(w) in used or _key(w) != token or w is prev:
                     continue
-                same_row = abs(w.top - prev.top) < 2 and 0 <= w.x0 - prev.x1 < 15
                 wrapped = ends_line and 0 < w.top - prev.top < 22 and abs(w.x0 - first.x0) < 10
-                if same_row or wrapped:
+                if _next_on_row(prev, w) or wrapped:
                     nxt = w
                     break
             if nxt is None:

@@ -93,14 +93,15 @@ def find_items(
     paragraph label follows (the known layouts) counts."""
     lines = tm.lines
     first_line = tm.line_index(region_start) if tm.text else 0
-    # (heading start offset, confidence, decision line, match, read only as a misreading)
-    found: list[tuple[int, float, int, re.Match, bool]] = []
+    # (heading start offset, confidence, decision line, match, decision, read only as a misreading)
+    found: list[tuple[int, float, int, re.Match, str, bool]] = []
     for i in range(first_line, len(lines)):
         text = lines[i].text
         m = DECISION_LINE.search(text)
         misread = m is None
         m = m or _MISREAD_DECISION_LINE.search(text)
-        if not m or decision_word(m.group("d")) is None:
+        decision = decision_word(m.group("d")) if m else None
+        if m is None or decision is None:
             continue
         # The decision word alone must follow a heading line ending in ":" (or "is:").
         if not text[: m.start("d")].strip() and (i == 0 or not lines[i - 1].text.rstrip().endswith(":")):
@@ -110,9 +111,9 @@ def find_items(
             continue
         floor = found[-1][2] + 1 if found else first_line
         start, conf = _heading_start(tm, i, floor)
-        found.append((start, conf, i, m, misread))
+        found.append((start, conf, i, m, decision, misread))
     items: list[Item] = []
-    for k, (head_start, conf, i, m, misread) in enumerate(found):
+    for k, (head_start, conf, i, m, decision, misread) in enumerate(found):
         line_start = tm.line_starts[i]
         dec_start, dec_end = line_start + m.start("d"), line_start + m.end("d")
         head_end = line_start + m.start()  # at the ":" before the decision, or the start of its own line
@@ -123,11 +124,10 @@ def find_items(
         dec_doubts: tuple[str, ...] = ()
         if spans["claims"] is None or spans["rationale"] is None:
             conf, dec_conf = min(conf, 0.7), 0.7
-        decision = decision_word(m.group("d")) or m.group("d")
         if misread:  # the word it is nearest to, or its colon read as ";": reviewed
             dec_conf, dec_doubts = min(dec_conf, 0.6), ("a decision word misread",)
         before = region_start if k == 0 else dec_end
-        if len(list(labels["claims"].finditer(tm.text, before, block_end))) > 1:
+        if len(labels["claims"].findall(tm.text, before, block_end)) > 1:
             # two items' paragraphs in one block: a decision line was not read (a scan's "Uphcii"), so an
             # item is missing around this one; say so on it rather than lose the other silently
             lost = ("the paragraphs of an item whose decision was not read",)
